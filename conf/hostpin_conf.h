@@ -1,0 +1,122 @@
+/* hostpin pins-file library: parse, validate and compile a pins file into a
+ * pin set, and decide whether a chain satisfies it.  Shared by the provider
+ * module and the hostpin command so both accept exactly the same files. */
+#ifndef HOSTPIN_CONF_H
+#define HOSTPIN_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HP_DIGEST_LEN 32
+/* "sha256/" + 44 base64 characters + NUL */
+#define HP_PIN_STRLEN (7 + 44 + 1)
+/* Longest DNS name (253) or IPv6 text form, plus NUL. */
+#define HP_NAME_MAX 254
+#define HP_DEFAULT_PINS_FILE "/etc/hostpin/pins.conf"
+
+enum hp_mode { HP_MODE_ENFORCE = 0, HP_MODE_REPORT = 1 };
+
+typedef unsigned char hp_digest[HP_DIGEST_LEN];
+
+struct hp_rule_st {
+    char *host;             /* normalised: lower case, no trailing dot */
+    int is_ip;              /* host is an IP literal (canonical text) */
+    int include_subdomains;
+    enum hp_mode mode;      /* effective mode (host override or global) */
+    int64_t expires;        /* first UTC second not enforced; 0 = never */
+    char *expires_text;     /* as written, for messages; NULL if none */
+    hp_digest *pins;        /* sorted, unique */
+    size_t npins;
+    size_t npins_written;   /* pins as written, duplicates included */
+    size_t ncert_pins;      /* how many pins came from `certs` files */
+    const char *file;       /* pins file that defines the rule */
+    int line;
+};
+
+struct hp_pinset_st {
+    char *file;             /* the pins file this set was loaded from */
+    enum hp_mode mode;      /* global mode */
+    struct hp_rule_st *rules;
+    size_t nrules;
+    uint32_t *table;        /* open addressing: rule index + 1, 0 = empty */
+    size_t tmask;
+    size_t nduplicates;     /* host entries ignored as repeats (lint warns) */
+    char **files;           /* names that rules' `file` point into */
+    size_t nfiles;
+};
+
+/* What went wrong while loading: file, line (0 if none) and a message that
+ * says what was expected. */
+struct hp_error_st {
+    char file[512];
+    int line;
+    char msg[512];
+};
+
+/* Load and compile a pins file.  Returns 1 on success, 0 on error with *err
+ * filled in.  Never aborts the caller. */
+int hp_conf_load_file(const char *path, struct hp_pinset_st **out,
+                      struct hp_error_st *err);
+/* Same from memory; `name` stands for the file in messages and `basedir`
+ * resolves relative certificate paths (NULL: current directory). */
+int hp_conf_load_string(const char *text, const char *name,
+                        const char *basedir, struct hp_pinset_st **out,
+                        struct hp_error_st *err);
+void hp_pinset_free(struct hp_pinset_st *ps);
+
+/* Format "file:line: msg" (or "file: msg") into buf. */
+void hp_error_format(const struct hp_error_st *err, char *buf, size_t len);
+
+/* Pins.  hp_pin_parse accepts sha256/B64, sha256//B64, pin-sha256="B64" and
+ * bare B64; returns 1, or 0 with *why set to a static explanation. */
+int hp_pin_parse(const char *text, hp_digest out, const char **why);
+void hp_pin_format(const hp_digest d, char out[HP_PIN_STRLEN]);
+/* SHA-256 of a DER SubjectPublicKeyInfo. Returns 1 on success. */
+int hp_spki_digest(const unsigned char *der, size_t len, hp_digest out);
+
+/* Normalise a name for lookup: IP literals (optionally in brackets) become
+ * their canonical text form; DNS names are lower-cased with one trailing dot
+ * removed.  Returns the length, or -1 if the name cannot match any rule
+ * (empty, too long, embedded NUL, control characters). */
+int hp_name_normalize(const char *in, size_t inlen, char out[HP_NAME_MAX],
+                      int *is_ip);
+
+/* Rule for an already normalised name: exact entry, else the longest parent
+ * with include_subdomains.  NULL if the name is not pinned. */
+const struct hp_rule_st *hp_pinset_lookup(const struct hp_pinset_st *ps,
+                                          const char *name, int is_ip);
+const struct hp_rule_st *hp_pinset_find_exact(const struct hp_pinset_st *ps,
+                                              const char *name, size_t len);
+
+/* Is the rule enforced at `now` (UTC seconds)? */
+int hp_rule_active(const struct hp_rule_st *r, int64_t now);
+/* Is `d` one of the rule's pins? */
+int hp_rule_has_pin(const struct hp_rule_st *r, const hp_digest d);
+
+/* The decision core: plain data in, verdict out. */
+enum hp_outcome {
+    HP_UNPINNED = 0, /* no name of the connection has a rule */
+    HP_PASS,         /* every rule that applies is satisfied (or expired) */
+    HP_REPORT,       /* a rule failed, but only in report mode */
+    HP_FAIL          /* an enforced rule failed: refuse */
+};
+
+struct hp_verdict_st {
+    enum hp_outcome outcome;
+    const struct hp_rule_st *rule;    /* failing rule (FAIL/REPORT), or the
+                                         first satisfied rule (PASS) */
+    size_t name_index;                /* which name selected `rule` */
+    int match_depth;                  /* PASS: chain depth of the match */
+    const struct hp_rule_st *expired; /* a rule skipped because expired */
+    size_t expired_name_index;
+};
+
+void hp_decide(const struct hp_pinset_st *ps, const char *const *names,
+               size_t nnames, const hp_digest *chain, size_t nchain,
+               int64_t now, struct hp_verdict_st *v);
+
+/* Parse "YYYY-MM-DD" (or "YYYY-MM-DDTHH:MM:SSZ"); *out is the first second
+ * after the date (resp. the instant) in UTC.  Returns 1 or 0. */
+int hp_parse_expiry(const char *text, int64_t *out);
+
+#endif

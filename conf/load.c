@@ -1,0 +1,606 @@
+/* Loading a pins file with libconfig and compiling it into a pin set. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "hostpin_conf.h"
+#include "pinset_int.h"
+
+/* Largest pins file read: beyond it the file is refused, not parsed. */
+#define HP_MAX_FILE_SIZE (64L * 1024 * 1024)
+#define HP_MAX_CERT_FILE (4L * 1024 * 1024)
+
+struct loader {
+    struct hp_pinset_st *ps;
+    struct hp_error_st *err;
+    const char *name;    /* file name for messages */
+    const char *basedir; /* for relative certificate paths */
+    size_t cap;          /* allocated rules */
+};
+
+static void set_err(struct hp_error_st *err, const char *file, int line,
+                    const char *fmt, ...)
+{
+    va_list ap;
+
+    snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
+    err->line = line;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+}
+
+static const char *src_file(const struct loader *ld, const config_setting_t *s)
+{
+    const char *f = config_setting_source_file(s);
+
+    return f != NULL ? f : ld->name;
+}
+
+#define SET_ERR(ld, s, ...) \
+    set_err((ld)->err, src_file(ld, s), \
+            (int)config_setting_source_line(s), __VA_ARGS__)
+
+void hp_error_format(const struct hp_error_st *err, char *buf, size_t len)
+{
+    if (err->line > 0)
+        snprintf(buf, len, "%s:%d: %s", err->file, err->line, err->msg);
+    else
+        snprintf(buf, len, "%s: %s", err->file, err->msg);
+}
+
+/* Rules point at file names owned by the pin set. */
+static const char *intern_file(struct loader *ld, const char *f)
+{
+    struct hp_pinset_st *ps = ld->ps;
+    char **n;
+    size_t i;
+
+    for (i = 0; i < ps->nfiles; i++)
+        if (strcmp(ps->files[i], f) == 0)
+            return ps->files[i];
+    n = realloc(ps->files, (ps->nfiles + 1) * sizeof(*n));
+    if (n == NULL)
+        return NULL;
+    ps->files = n;
+    if ((n[ps->nfiles] = strdup(f)) == NULL)
+        return NULL;
+    return n[ps->nfiles++];
+}
+
+static int parse_mode(struct loader *ld, const config_setting_t *s,
+                      enum hp_mode *out)
+{
+    const char *v;
+
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        SET_ERR(ld, s, "'mode' must be a string: \"enforce\" or \"report\"");
+        return 0;
+    }
+    v = config_setting_get_string(s);
+    if (strcmp(v, "enforce") == 0) {
+        *out = HP_MODE_ENFORCE;
+    } else if (strcmp(v, "report") == 0) {
+        *out = HP_MODE_REPORT;
+    } else {
+        SET_ERR(ld, s, "unknown mode \"%.64s\" (expected \"enforce\" or "
+                       "\"report\")", v);
+        return 0;
+    }
+    return 1;
+}
+
+static int is_list(const config_setting_t *s)
+{
+    int t = config_setting_type(s);
+
+    return t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
+}
+
+/* A host entry: an IP literal or a DNS name in A-label form. */
+static int check_host(struct loader *ld, const config_setting_t *s,
+                      const char *host, char norm[HP_NAME_MAX], int *is_ip)
+{
+    size_t len = strlen(host), i, label = 0;
+    int n;
+
+    if (len == 0) {
+        SET_ERR(ld, s, "'host' is empty (expected a DNS name or an IP "
+                       "address)");
+        return 0;
+    }
+    if (host[0] == '*') {
+        SET_ERR(ld, s, "host \"%.64s\": wildcards are not accepted (write "
+                       "the parent name and include_subdomains = true)",
+                host);
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)host[i];
+
+        if (c >= 0x80) {
+            SET_ERR(ld, s, "host \"%.64s\": non-ASCII name (expected the "
+                           "A-label form, e.g. xn--...)", host);
+            return 0;
+        }
+    }
+    if (strchr(host, ':') != NULL && strchr(host, '.') != NULL &&
+        strchr(host, '[') == NULL && strchr(host, ']') == NULL &&
+        strspn(host, "0123456789.:") == len) {
+        /* IPv4 with port: a frequent paste error; IPv6 has no dot-port. */
+        n = -1;
+    } else {
+        n = hp_name_normalize(host, len, norm, is_ip);
+    }
+    if (n < 0) {
+        SET_ERR(ld, s, "host \"%.64s\": not a valid DNS name or IP address "
+                       "(no port, scheme or path)", host);
+        return 0;
+    }
+    if (*is_ip)
+        return 1;
+    for (i = 0; i <= (size_t)n; i++) {
+        unsigned char c = (unsigned char)norm[i];
+
+        if (c == '.' || c == '\0') {
+            if (label == 0 || label > 63) {
+                SET_ERR(ld, s, "host \"%.64s\": %s", host,
+                        label == 0 ? "empty label (two dots in a row or a "
+                                     "leading dot)"
+                                   : "a label is longer than 63 characters");
+                return 0;
+            }
+            label = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_')) {
+            SET_ERR(ld, s, "host \"%.64s\": character '%c' is not allowed "
+                           "in a host name (expected letters, digits, '-' "
+                           "and '.'; no scheme, port or path)", host, c);
+            return 0;
+        }
+        label++;
+    }
+    return 1;
+}
+
+static int add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d)
+{
+    if (r->npins == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4;
+        hp_digest *p = realloc(r->pins, ncap * sizeof(*p));
+
+        if (p == NULL)
+            return 0;
+        r->pins = p;
+        *cap = ncap;
+    }
+    memcpy(r->pins[r->npins++], d, HP_DIGEST_LEN);
+    return 1;
+}
+
+static int pin_of_cert(X509 *x, hp_digest d)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+    int ok = len > 0 && hp_spki_digest(der, (size_t)len, d);
+
+    OPENSSL_free(der);
+    return ok;
+}
+
+/* Read a whole (small) file.  Refuses what is not a regular file so that a
+ * FIFO or a device can never block the program. */
+static char *read_small_file(const char *path, long max, size_t *len,
+                             const char **why)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+
+    *why = NULL;
+    if (fd < 0) {
+        *why = strerror(errno);
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *why = S_ISDIR(st.st_mode) ? "is a directory, expected a file"
+                                   : "is not a regular file";
+        goto out;
+    }
+    if (st.st_size > max) {
+        *why = "is too large";
+        goto out;
+    }
+    if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+        *why = "out of memory";
+        goto out;
+    }
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *len = got;
+out:
+    close(fd);
+    if (*why != NULL) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Every certificate of a PEM or DER file (bundles too) pins the rule. */
+static int add_cert_file(struct loader *ld, const config_setting_t *s,
+                         struct hp_rule_st *r, size_t *cap, const char *file)
+{
+    char path[1024];
+    const char *why = NULL;
+    size_t len = 0, count = 0;
+    char *data;
+    int ok = 0;
+
+    if (file[0] != '/' && ld->basedir != NULL)
+        snprintf(path, sizeof(path), "%s/%s", ld->basedir, file);
+    else
+        snprintf(path, sizeof(path), "%s", file);
+    if ((data = read_small_file(path, HP_MAX_CERT_FILE, &len, &why)) == NULL) {
+        SET_ERR(ld, s, "certificate file \"%s\": %s", path, why);
+        return 0;
+    }
+    if (strstr(data, "-----BEGIN") != NULL) {
+        BIO *b = BIO_new_mem_buf(data, (int)len);
+        X509 *x;
+
+        while (b != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+            hp_digest d;
+            int good = pin_of_cert(x, d) && add_pin(r, cap, d);
+
+            X509_free(x);
+            if (!good)
+                break;
+            count++;
+        }
+        BIO_free(b);
+    } else {
+        const unsigned char *p = (const unsigned char *)data;
+        const unsigned char *end = p + len;
+        X509 *x;
+
+        while (p < end && (x = d2i_X509(NULL, &p, (long)(end - p)))) {
+            hp_digest d;
+            int good = pin_of_cert(x, d) && add_pin(r, cap, d);
+
+            X509_free(x);
+            if (!good)
+                break;
+            count++;
+        }
+        if (p != end)
+            count = 0; /* trailing garbage: refuse the whole file */
+    }
+    ERR_clear_error();
+    if (count == 0)
+        SET_ERR(ld, s, "certificate file \"%s\": no certificate could be "
+                       "read (expected PEM or DER X.509 certificates)",
+                path);
+    else
+        ok = 1;
+    r->ncert_pins += count;
+    free(data);
+    return ok;
+}
+
+static int cmp_digest(const void *a, const void *b)
+{
+    return memcmp(a, b, HP_DIGEST_LEN);
+}
+
+static const char *const host_keys[] = {
+    "host", "include_subdomains", "pins", "certs", "expires", "mode", NULL
+};
+static const char *const top_keys[] = { "version", "mode", "hosts", NULL };
+
+static int known(const char *const *keys, const char *name)
+{
+    for (; *keys != NULL; keys++)
+        if (strcmp(*keys, name) == 0)
+            return 1;
+    return 0;
+}
+
+static int load_host(struct loader *ld, const config_setting_t *h)
+{
+    struct hp_pinset_st *ps = ld->ps;
+    struct hp_rule_st *r;
+    const config_setting_t *s;
+    char norm[HP_NAME_MAX];
+    size_t cap = 0, i, n;
+    int is_ip = 0;
+
+    if (config_setting_type(h) != CONFIG_TYPE_GROUP) {
+        SET_ERR(ld, h, "each entry of 'hosts' must be a group "
+                       "{ host = \"...\"; pins = [ ... ]; }");
+        return 0;
+    }
+    for (i = 0; (s = config_setting_get_elem(h, (unsigned)i)) != NULL; i++) {
+        if (!known(host_keys, config_setting_name(s))) {
+            SET_ERR(ld, s, "unknown setting '%s' in host entry (expected "
+                           "host, include_subdomains, pins, certs, expires "
+                           "or mode)", config_setting_name(s));
+            return 0;
+        }
+    }
+    s = config_setting_get_member(h, "host");
+    if (s == NULL) {
+        SET_ERR(ld, h, "host entry has no 'host' (expected host = "
+                       "\"name\";)");
+        return 0;
+    }
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        SET_ERR(ld, s, "'host' must be a string in double quotes");
+        return 0;
+    }
+    if (!check_host(ld, s, config_setting_get_string(s), norm, &is_ip))
+        return 0;
+    if (ps->nrules == ld->cap) {
+        size_t ncap = ld->cap ? ld->cap * 2 : 16;
+        struct hp_rule_st *nr = realloc(ps->rules, ncap * sizeof(*nr));
+
+        if (nr == NULL)
+            goto oom;
+        ps->rules = nr;
+        ld->cap = ncap;
+    }
+    r = &ps->rules[ps->nrules];
+    memset(r, 0, sizeof(*r));
+    r->is_ip = is_ip;
+    r->mode = ps->mode;
+    r->line = (int)config_setting_source_line(h);
+    if ((r->file = intern_file(ld, src_file(ld, h))) == NULL ||
+        (r->host = strdup(norm)) == NULL)
+        goto oom_rule;
+    ps->nrules++; /* owned by the set from here on */
+
+    if ((s = config_setting_get_member(h, "include_subdomains")) != NULL) {
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+            SET_ERR(ld, s, "'include_subdomains' must be true or false");
+            return 0;
+        }
+        r->include_subdomains = config_setting_get_bool(s);
+        if (r->include_subdomains && is_ip) {
+            SET_ERR(ld, s, "include_subdomains cannot apply to an IP "
+                           "address");
+            return 0;
+        }
+    }
+    if ((s = config_setting_get_member(h, "mode")) != NULL &&
+        !parse_mode(ld, s, &r->mode))
+        return 0;
+    if ((s = config_setting_get_member(h, "expires")) != NULL) {
+        if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+            !hp_parse_expiry(config_setting_get_string(s), &r->expires)) {
+            SET_ERR(ld, s, "'expires' must be a date \"YYYY-MM-DD\" (UTC) "
+                           "or \"YYYY-MM-DDTHH:MM:SSZ\"");
+            return 0;
+        }
+        if ((r->expires_text = strdup(config_setting_get_string(s))) == NULL)
+            goto oom;
+    }
+    if ((s = config_setting_get_member(h, "pins")) != NULL) {
+        if (!is_list(s)) {
+            SET_ERR(ld, s, "'pins' must be a list of strings: pins = [ "
+                           "\"sha256/...\", \"sha256/...\" ];");
+            return 0;
+        }
+        n = (size_t)config_setting_length(s);
+        for (i = 0; i < n; i++) {
+            const config_setting_t *e = config_setting_get_elem(s,
+                                                                (unsigned)i);
+            const char *why = NULL, *txt;
+            hp_digest d;
+
+            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                SET_ERR(ld, e, "pin %zu of host \"%s\" is not a string "
+                               "(expected \"sha256/<base64>\")", i + 1,
+                        r->host);
+                return 0;
+            }
+            txt = config_setting_get_string(e);
+            if (!hp_pin_parse(txt, d, &why)) {
+                SET_ERR(ld, e, "pin \"%.60s\" of host \"%s\" %s", txt,
+                        r->host, why);
+                return 0;
+            }
+            if (!add_pin(r, &cap, d))
+                goto oom;
+        }
+    }
+    if ((s = config_setting_get_member(h, "certs")) != NULL) {
+        if (!is_list(s)) {
+            SET_ERR(ld, s, "'certs' must be a list of file names: certs = "
+                           "[ \"/etc/hostpin/certs/a.pem\" ];");
+            return 0;
+        }
+        n = (size_t)config_setting_length(s);
+        for (i = 0; i < n; i++) {
+            const config_setting_t *e = config_setting_get_elem(s,
+                                                                (unsigned)i);
+
+            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                SET_ERR(ld, e, "certificate %zu of host \"%s\" is not a "
+                               "file name in double quotes", i + 1, r->host);
+                return 0;
+            }
+            if (!add_cert_file(ld, e, r, &cap, config_setting_get_string(e)))
+                return 0;
+        }
+    }
+    if (r->npins == 0) {
+        SET_ERR(ld, h, "host \"%s\" has no pins (expected pins = [ "
+                       "\"sha256/...\" ]; or certs = [ \"file\" ];)",
+                r->host);
+        return 0;
+    }
+    r->npins_written = r->npins;
+    qsort(r->pins, r->npins, HP_DIGEST_LEN, cmp_digest);
+    for (i = 1, n = 1; i < r->npins; i++) /* drop repeats */
+        if (memcmp(r->pins[i], r->pins[n - 1], HP_DIGEST_LEN) != 0)
+            memmove(r->pins[n++], r->pins[i], HP_DIGEST_LEN);
+    r->npins = n;
+    return 1;
+oom_rule:
+    free(r->host);
+    r->host = NULL;
+oom:
+    set_err(ld->err, ld->name, 0, "out of memory");
+    return 0;
+}
+
+static int load_config(struct loader *ld, config_t *cfg)
+{
+    config_setting_t *root = config_root_setting(cfg), *s, *hosts;
+    size_t i, n;
+
+    for (i = 0; (s = config_setting_get_elem(root, (unsigned)i)) != NULL;
+         i++) {
+        if (!known(top_keys, config_setting_name(s))) {
+            SET_ERR(ld, s, "unknown setting '%s' (expected version, mode or "
+                           "hosts)", config_setting_name(s));
+            return 0;
+        }
+    }
+    s = config_setting_get_member(root, "version");
+    if (s == NULL) {
+        set_err(ld->err, ld->name, 0, "no 'version' setting (expected "
+                                      "version = 1; at the top)");
+        return 0;
+    }
+    if ((config_setting_type(s) != CONFIG_TYPE_INT &&
+         config_setting_type(s) != CONFIG_TYPE_INT64) ||
+        config_setting_get_int64(s) != 1) {
+        SET_ERR(ld, s, "unsupported version (expected version = 1;)");
+        return 0;
+    }
+    ld->ps->mode = HP_MODE_ENFORCE;
+    if ((s = config_setting_get_member(root, "mode")) != NULL &&
+        !parse_mode(ld, s, &ld->ps->mode))
+        return 0;
+    hosts = config_setting_get_member(root, "hosts");
+    if (hosts != NULL) {
+        if (!is_list(hosts)) {
+            SET_ERR(ld, hosts, "'hosts' must be a list of groups: hosts = "
+                               "( { host = \"...\"; pins = [ ... ]; } );");
+            return 0;
+        }
+        n = (size_t)config_setting_length(hosts);
+        for (i = 0; i < n; i++)
+            if (!load_host(ld, config_setting_get_elem(hosts, (unsigned)i)))
+                return 0;
+    }
+    if (!hp_pinset_index(ld->ps)) {
+        set_err(ld->err, ld->name, 0, "out of memory");
+        return 0;
+    }
+    return 1;
+}
+
+static int load_common(const char *text, const char *name,
+                       const char *basedir, struct hp_pinset_st **out,
+                       struct hp_error_st *err)
+{
+    struct loader ld;
+    config_t cfg;
+    int ok = 0;
+
+    *out = NULL;
+    memset(err, 0, sizeof(*err));
+    memset(&ld, 0, sizeof(ld));
+    ld.err = err;
+    ld.name = name;
+    ld.basedir = basedir;
+    if ((ld.ps = calloc(1, sizeof(*ld.ps))) == NULL ||
+        (ld.ps->file = strdup(name)) == NULL) {
+        set_err(err, name, 0, "out of memory");
+        hp_pinset_free(ld.ps);
+        return 0;
+    }
+    config_init(&cfg);
+    if (basedir != NULL)
+        config_set_include_dir(&cfg, basedir);
+    if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+        const char *f = config_error_file(&cfg);
+
+        set_err(err, f ? f : name, config_error_line(&cfg),
+                "syntax error: %s (expected name = value; settings, strings "
+                "in double quotes)", config_error_text(&cfg));
+    } else {
+        ok = load_config(&ld, &cfg);
+    }
+    config_destroy(&cfg);
+    if (!ok) {
+        hp_pinset_free(ld.ps);
+        return 0;
+    }
+    *out = ld.ps;
+    return 1;
+}
+
+int hp_conf_load_string(const char *text, const char *name,
+                        const char *basedir, struct hp_pinset_st **out,
+                        struct hp_error_st *err)
+{
+    return load_common(text, name, basedir, out, err);
+}
+
+int hp_conf_load_file(const char *path, struct hp_pinset_st **out,
+                      struct hp_error_st *err)
+{
+    const char *why = NULL, *slash;
+    char dir[1024];
+    size_t len = 0;
+    char *text;
+    int ok;
+
+    *out = NULL;
+    memset(err, 0, sizeof(*err));
+    text = read_small_file(path, HP_MAX_FILE_SIZE, &len, &why);
+    if (text == NULL) {
+        set_err(err, path, 0, "cannot read pins file: %s", why);
+        return 0;
+    }
+    if (strlen(text) != len) {
+        set_err(err, path, 0, "contains a NUL byte (expected a text file)");
+        free(text);
+        return 0;
+    }
+    slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    ok = load_common(text, path, dir, out, err);
+    free(text);
+    return ok;
+}

@@ -1,0 +1,261 @@
+/* The compiled pin set: hash table of rules, lookup, and the decision core. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hostpin_conf.h"
+#include "pinset_int.h"
+
+/* FNV-1a: names come from the administrator's file, and a lookup of a
+ * hostile name only costs probes, so a keyed hash buys nothing here. */
+static uint32_t hash_name(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static void free_rule(struct hp_rule_st *r)
+{
+    free(r->host);
+    free(r->expires_text);
+    free(r->pins);
+}
+
+static int build_table(struct hp_pinset_st *ps)
+{
+    size_t size = 16, i;
+
+    while (size < ps->nrules * 2)
+        size <<= 1;
+    free(ps->table);
+    ps->table = calloc(size, sizeof(*ps->table));
+    if (ps->table == NULL)
+        return 0;
+    ps->tmask = size - 1;
+    for (i = 0; i < ps->nrules; i++) {
+        struct hp_rule_st *r = &ps->rules[i];
+        size_t len = strlen(r->host);
+        size_t slot = hash_name(r->host, len) & ps->tmask;
+
+        while (ps->table[slot] != 0) {
+            if (strcmp(ps->rules[ps->table[slot] - 1].host, r->host) == 0)
+                break;
+            slot = (slot + 1) & ps->tmask;
+        }
+        if (ps->table[slot] != 0) {
+            /* A repeated host: the first entry wins, lint reports it. */
+            free_rule(r);
+            r->host = NULL;
+            ps->nduplicates++;
+            continue;
+        }
+        ps->table[slot] = (uint32_t)(i + 1);
+    }
+    return 1;
+}
+
+int hp_pinset_index(struct hp_pinset_st *ps)
+{
+    size_t i, n = 0;
+
+    if (!build_table(ps))
+        return 0;
+    if (ps->nduplicates == 0)
+        return 1;
+    for (i = 0; i < ps->nrules; i++)
+        if (ps->rules[i].host != NULL)
+            ps->rules[n++] = ps->rules[i];
+    ps->nrules = n;
+    return build_table(ps);
+}
+
+const struct hp_rule_st *hp_pinset_find_exact(const struct hp_pinset_st *ps,
+                                              const char *name, size_t len)
+{
+    size_t slot;
+
+    if (ps == NULL || ps->table == NULL)
+        return NULL;
+    slot = hash_name(name, len) & ps->tmask;
+    while (ps->table[slot] != 0) {
+        const struct hp_rule_st *r = &ps->rules[ps->table[slot] - 1];
+
+        if (strncmp(r->host, name, len) == 0 && r->host[len] == '\0')
+            return r;
+        slot = (slot + 1) & ps->tmask;
+    }
+    return NULL;
+}
+
+const struct hp_rule_st *hp_pinset_lookup(const struct hp_pinset_st *ps,
+                                          const char *name, int is_ip)
+{
+    size_t len = strlen(name);
+    const struct hp_rule_st *r = hp_pinset_find_exact(ps, name, len);
+    const char *p;
+
+    if (r != NULL || is_ip)
+        return r;
+    /* Parents from the longest down; the first with include_subdomains. */
+    for (p = strchr(name, '.'); p != NULL; p = strchr(p + 1, '.')) {
+        r = hp_pinset_find_exact(ps, p + 1, len - (size_t)(p + 1 - name));
+        if (r != NULL && r->include_subdomains)
+            return r;
+    }
+    return NULL;
+}
+
+int hp_rule_active(const struct hp_rule_st *r, int64_t now)
+{
+    return r->expires == 0 || now < r->expires;
+}
+
+int hp_rule_has_pin(const struct hp_rule_st *r, const hp_digest d)
+{
+    size_t lo = 0, hi = r->npins;
+
+    while (lo < hi) { /* pins are sorted */
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(r->pins[mid], d, HP_DIGEST_LEN);
+
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+void hp_decide(const struct hp_pinset_st *ps, const char *const *names,
+               size_t nnames, const hp_digest *chain, size_t nchain,
+               int64_t now, struct hp_verdict_st *v)
+{
+    const struct hp_rule_st *report = NULL, *pass = NULL;
+    size_t report_idx = 0, pass_idx = 0, i, d;
+    int pass_depth = -1;
+
+    memset(v, 0, sizeof(*v));
+    v->outcome = HP_UNPINNED;
+    v->match_depth = -1;
+    for (i = 0; i < nnames; i++) {
+        char norm[HP_NAME_MAX];
+        const struct hp_rule_st *r;
+        int is_ip, depth = -1;
+
+        if (names[i] == NULL ||
+            hp_name_normalize(names[i], strlen(names[i]), norm, &is_ip) < 0)
+            continue;
+        if ((r = hp_pinset_lookup(ps, norm, is_ip)) == NULL)
+            continue;
+        if (!hp_rule_active(r, now)) {
+            if (v->expired == NULL) {
+                v->expired = r;
+                v->expired_name_index = i;
+            }
+            continue;
+        }
+        for (d = 0; d < nchain && depth < 0; d++)
+            if (hp_rule_has_pin(r, chain[d]))
+                depth = (int)d;
+        if (depth >= 0) {
+            if (pass == NULL) {
+                pass = r;
+                pass_idx = i;
+                pass_depth = depth;
+            }
+        } else if (r->mode == HP_MODE_ENFORCE) {
+            v->outcome = HP_FAIL;
+            v->rule = r;
+            v->name_index = i;
+            return;
+        } else if (report == NULL) {
+            report = r;
+            report_idx = i;
+        }
+    }
+    if (report != NULL) {
+        v->outcome = HP_REPORT;
+        v->rule = report;
+        v->name_index = report_idx;
+    } else if (pass != NULL) {
+        v->outcome = HP_PASS;
+        v->rule = pass;
+        v->name_index = pass_idx;
+        v->match_depth = pass_depth;
+    }
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int i, v = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+int hp_parse_expiry(const char *s, int64_t *out)
+{
+    struct tm tm, back;
+    int y, mo, d, h = 0, mi = 0, sec = 0, whole_day;
+    size_t len = strlen(s);
+    time_t t;
+
+    if (len != 10 && len != 20)
+        return 0;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits(s + 8, 2, &d))
+        return 0;
+    whole_day = len == 10;
+    if (!whole_day &&
+        (s[10] != 'T' || !digits(s + 11, 2, &h) || s[13] != ':' ||
+         !digits(s + 14, 2, &mi) || s[16] != ':' ||
+         !digits(s + 17, 2, &sec) || s[19] != 'Z'))
+        return 0;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59 || sec > 59)
+        return 0;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    t = timegm(&tm);
+    if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL ||
+        back.tm_mday != d || back.tm_mon != mo - 1) /* 2027-02-30 */
+        return 0;
+    /* A date means "through the end of that UTC day". */
+    *out = (int64_t)t + (whole_day ? 86400 : 0);
+    return 1;
+}
+
+void hp_pinset_free(struct hp_pinset_st *ps)
+{
+    size_t i;
+
+    if (ps == NULL)
+        return;
+    for (i = 0; i < ps->nrules; i++)
+        free_rule(&ps->rules[i]);
+    free(ps->rules);
+    free(ps->table);
+    for (i = 0; i < ps->nfiles; i++)
+        free(ps->files[i]);
+    free(ps->files);
+    free(ps->file);
+    free(ps);
+}

@@ -1,0 +1,335 @@
+/* The verification hook.  OpenSSL has no provider API for certificate
+ * verification; what it has is ex_data: X509_STORE_CTX_init() ends with
+ * CRYPTO_new_ex_data(), which calls our new_func after ctx->verify was
+ * assigned.  We save that function and put ours in its place; verify_chain()
+ * calls it once the chain is built and names, extensions and revocation
+ * were checked (crypto/x509/x509_vfy.c). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "hostpin.h"
+
+#define HP_MAX_NAMES 16
+#define HP_MAX_CHAIN 16
+
+static _Atomic int hook_idx = -1;
+
+/* ex_data holds data pointers; a union carries the function pointer. */
+union verify_ptr {
+    X509_STORE_CTX_verify_fn fn;
+    void *p;
+};
+
+struct names_st {
+    const char *v[HP_MAX_NAMES];
+    size_t n;
+    char *ip;                   /* from X509_VERIFY_PARAM_get1_ip_asc */
+    char peer[INET6_ADDRSTRLEN];
+};
+
+static int hook_verify(X509_STORE_CTX *ctx);
+
+/* Stands in when the saved function could not be stored: fail closed. */
+static int verify_oom(X509_STORE_CTX *ctx)
+{
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM);
+    return 0;
+}
+
+static void hook_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                     long argl, void *argp)
+{
+    X509_STORE_CTX *ctx = parent;
+    union verify_ptr saved;
+
+    (void)ptr;
+    (void)argl;
+    (void)argp;
+    /* May run on another thread before hp_hook_install has stored it. */
+    atomic_store_explicit(&hook_idx, idx, memory_order_relaxed);
+    saved.fn = X509_STORE_CTX_get_verify(ctx);
+    if (saved.fn == hook_verify || saved.fn == verify_oom)
+        return;
+    if (CRYPTO_set_ex_data(ad, idx, saved.p))
+        X509_STORE_CTX_set_verify(ctx, hook_verify);
+    else
+        X509_STORE_CTX_set_verify(ctx, verify_oom);
+}
+
+static void add_name(struct names_st *nm, const char *s)
+{
+    if (s != NULL && nm->n < HP_MAX_NAMES)
+        nm->v[nm->n++] = s;
+}
+
+/* The peer address under the SSL's socket, for connections with no name. */
+static void add_peer_ip(struct names_st *nm, const struct hp_ssl_api_st *api,
+                        const SSL *ssl)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    int fd = api->get_rfd((const struct ssl_st *)ssl);
+    const void *a;
+
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return;
+    if (ss.ss_family == AF_INET)
+        a = &((struct sockaddr_in *)&ss)->sin_addr;
+    else if (ss.ss_family == AF_INET6)
+        a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+    else
+        return;
+    if (inet_ntop(ss.ss_family, a, nm->peer, sizeof(nm->peer)) != NULL)
+        add_name(nm, nm->peer);
+}
+
+/* Names of the connection (DESIGN 3.1). */
+static void collect_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
+                          const SSL *ssl, struct names_st *nm)
+{
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+    const char *h;
+    int i;
+
+    for (i = 0; (h = X509_VERIFY_PARAM_get0_host(param, i)) != NULL; i++)
+        add_name(nm, h);
+    /* SSL_set1_host("127.0.0.1") stores an IP, not a host.  With no IP set
+     * the getter pushes "passed a null parameter", which programs such as
+     * curl would then print as the reason of a failure: drop it. */
+    ERR_set_mark();
+    nm->ip = X509_VERIFY_PARAM_get1_ip_asc(param);
+    ERR_pop_to_mark();
+    add_name(nm, nm->ip);
+    if (ssl != NULL)
+        add_name(nm, api->servername((const struct ssl_st *)ssl,
+                                     TLSEXT_NAMETYPE_host_name));
+    if (nm->n == 0 && ssl != NULL)
+        add_peer_ip(nm, api, ssl);
+}
+
+static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*pos >= len)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *pos = *pos + (size_t)n < len ? *pos + (size_t)n : len;
+}
+
+/* "host, rule, each chain certificate's pin and subject, configured pins"
+ * (DESIGN 3.7). */
+static void describe(char *buf, size_t len, const char *verdict,
+                     const char *name, const struct hp_rule_st *r,
+                     STACK_OF(X509) *chain, const hp_digest *d, size_t nd)
+{
+    char pin[HP_PIN_STRLEN];
+    size_t pos = 0, i;
+
+    append(buf, len, &pos, "%s for \"%s\" (rule %s:%d, mode %s",
+           verdict, name, r->file, r->line,
+           r->mode == HP_MODE_ENFORCE ? "enforce" : "report");
+    if (r->expires_text != NULL)
+        append(buf, len, &pos, ", expires %s", r->expires_text);
+    append(buf, len, &pos, "); chain:");
+    for (i = 0; i < nd; i++) {
+        X509 *x = chain != NULL && i < (size_t)sk_X509_num(chain)
+                      ? sk_X509_value(chain, (int)i)
+                      : NULL;
+        char subj[256] = "(raw public key)";
+
+        if (x != NULL)
+            X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+        hp_pin_format(d[i], pin);
+        append(buf, len, &pos, " [%zu] %s %s;", i, pin, subj);
+    }
+    append(buf, len, &pos, " pins:");
+    for (i = 0; i < r->npins; i++) {
+        hp_pin_format(r->pins[i], pin);
+        append(buf, len, &pos, "%s %s", i ? "," : "", pin);
+    }
+}
+
+static int refuse(X509_STORE_CTX *ctx, int reason, const char *msg)
+{
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+
+    HP_RAISE(reason, "%s", msg);
+    X509_STORE_CTX_set_error_depth(ctx, 0);
+    if (chain != NULL && sk_X509_num(chain) > 0)
+        X509_STORE_CTX_set_current_cert(ctx, sk_X509_value(chain, 0));
+    /* Returned without calling the application's verify callback, so the
+     * callback cannot turn a pin failure into success. */
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+}
+
+/* Rules that expired are logged once per process and rule. */
+static void note_expired(const struct hp_rule_st *r, const char *name)
+{
+    static _Atomic(const struct hp_rule_st *) last;
+
+    if (atomic_exchange(&last, r) != r)
+        HP_LOG(LOG_NOTICE, "rule %s:%d for \"%s\" expired on %s; not "
+                           "enforced", r->file, r->line, name,
+               r->expires_text);
+}
+
+static int any_rule(const struct hp_pinset_st *ps, const struct names_st *nm)
+{
+    size_t i;
+
+    for (i = 0; i < nm->n; i++) {
+        char norm[HP_NAME_MAX];
+        int is_ip;
+
+        if (hp_name_normalize(nm->v[i], strlen(nm->v[i]), norm, &is_ip) >=
+                0 &&
+            hp_pinset_lookup(ps, norm, is_ip) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+/* Pin decision for a context that has names; 1 = go on, 0 = refused. */
+static int check_pins(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
+                      const SSL *ssl, const struct names_st *nm)
+{
+    hp_digest digests[HP_MAX_CHAIN];
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    const struct hp_pinset_st *ps;
+    struct hp_verdict_st v;
+    const char *why = NULL;
+    char msg[4096];
+    size_t nd = 0;
+    int i, n = chain != NULL ? sk_X509_num(chain) : 0;
+
+    ps = hp_state_pinset(&why);
+    if (ps == NULL) {
+        if (hp_state_fail_open())
+            return 1;
+        snprintf(msg, sizeof(msg), "pins file unusable, refusing "
+                 "verification (on_error = fail-closed): %s", why);
+        return refuse(ctx, HP_R_PINS_FILE, msg);
+    }
+    if (nm->n == 0 || !any_rule(ps, nm))
+        return 1;
+    for (i = 0; i < n && nd < HP_MAX_CHAIN; i++)
+        if (hp_chain_digest(sk_X509_value(chain, i), digests[nd]))
+            nd++;
+        else
+            return refuse(ctx, HP_R_INTERNAL, "cannot digest a chain "
+                                              "certificate's public key");
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+    if (n == 0 && X509_STORE_CTX_get0_rpk(ctx) != NULL) {
+        /* RFC 7250 raw public key: its own SPKI is the chain. */
+        if (!hp_pkey_digest(X509_STORE_CTX_get0_rpk(ctx), digests[0]))
+            return refuse(ctx, HP_R_INTERNAL, "cannot digest the raw "
+                                              "public key");
+        nd = 1;
+    }
+#endif
+    hp_decide(ps, nm->v, nm->n, (const hp_digest *)digests, nd,
+              (int64_t)time(NULL), &v);
+    if (v.expired != NULL)
+        note_expired(v.expired, nm->v[v.expired_name_index]);
+    switch (v.outcome) {
+    case HP_FAIL:
+        describe(msg, sizeof(msg), "certificate chain does not match the "
+                 "pins", nm->v[v.name_index], v.rule, chain,
+                 (const hp_digest *)digests, nd);
+        HP_LOG(LOG_WARNING, "refused: %s", msg);
+        if (ssl != NULL &&
+            api->get_verify_mode((const struct ssl_st *)ssl) ==
+                SSL_VERIFY_NONE)
+            HP_LOG(LOG_WARNING, "the program turned certificate "
+                                "verification off; libssl will ignore this "
+                                "refusal for \"%s\"", nm->v[v.name_index]);
+        return refuse(ctx, HP_R_PIN_MISMATCH, msg);
+    case HP_REPORT:
+        describe(msg, sizeof(msg), "pin mismatch (report only, allowed)",
+                 nm->v[v.name_index], v.rule, chain,
+                 (const hp_digest *)digests, nd);
+        HP_LOG(LOG_NOTICE, "%s", msg);
+        return 1;
+    case HP_PASS:
+        HP_DEBUG("\"%s\" matched rule %s:%d at depth %d",
+                 nm->v[v.name_index], v.rule->file, v.rule->line,
+                 v.match_depth);
+        return 1;
+    case HP_UNPINNED:
+    default:
+        return 1;
+    }
+}
+
+static int hook_verify(X509_STORE_CTX *ctx)
+{
+    union verify_ptr saved;
+    const struct hp_ssl_api_st *api;
+    const SSL *ssl = NULL;
+    struct names_st nm;
+    int ok;
+
+    saved.p = X509_STORE_CTX_get_ex_data(ctx, hook_idx);
+    if (saved.fn == NULL)
+        return verify_oom(ctx);
+    /* CRL path contexts share the parent's parameters, host included. */
+    if (X509_STORE_CTX_get0_parent_ctx(ctx) != NULL)
+        return saved.fn(ctx);
+    if ((api = hp_ssl_api()) != NULL) {
+        ssl = X509_STORE_CTX_get_ex_data(ctx, api->ctx_idx);
+        /* On a server, the names are the client's SNI: not ours to pin. */
+        if (ssl != NULL && api->is_server((const struct ssl_st *)ssl))
+            return saved.fn(ctx);
+    }
+    memset(&nm, 0, sizeof(nm));
+    collect_names(ctx, api, ssl, &nm);
+    /* A verification with neither a name nor a TLS connection (S/MIME,
+     * `openssl verify` without a host) is none of hostpin's business. */
+    if (nm.n == 0 && ssl == NULL) {
+        OPENSSL_free(nm.ip);
+        return saved.fn(ctx);
+    }
+    ok = check_pins(ctx, api, ssl, &nm);
+    OPENSSL_free(nm.ip);
+    return ok ? saved.fn(ctx) : 0;
+}
+
+/* Register once per process against the global default library context:
+ * X509_STORE_CTX_init always uses that one's ex_data registry. */
+int hp_hook_install(void)
+{
+    OSSL_LIB_CTX *prev;
+    int idx;
+
+    prev = OSSL_LIB_CTX_set0_default(OSSL_LIB_CTX_get0_global_default());
+    idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE_CTX, 0, NULL,
+                                  hook_new, NULL, NULL);
+    OSSL_LIB_CTX_set0_default(prev);
+    if (idx < 0)
+        return 0;
+    atomic_store(&hook_idx, idx);
+    return 1;
+}

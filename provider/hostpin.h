@@ -1,0 +1,65 @@
+/* Internal interfaces of the hostpin provider module. */
+#ifndef HOSTPIN_PROVIDER_H
+#define HOSTPIN_PROVIDER_H
+
+#include <syslog.h>
+
+#include <openssl/core.h>
+#include <openssl/x509_vfy.h>
+
+#include "hostpin_conf.h"
+
+/* Reason codes served through get_reason_strings. */
+#define HP_R_PIN_MISMATCH 1
+#define HP_R_PINS_FILE 2
+#define HP_R_INTERNAL 3
+
+/* provider.c: raise an error through the core upcalls. */
+void hp_prov_raise(const char *func, int line, int reason, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+#define HP_RAISE(reason, ...) \
+    hp_prov_raise(__func__, __LINE__, (reason), __VA_ARGS__)
+
+/* log.c: syslog (never openlog) plus the optional debug stream. */
+void hp_log(int prio, const char *func, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int hp_debug_enabled(void);
+#define HP_LOG(prio, ...) hp_log((prio), __func__, __LINE__, __VA_ARGS__)
+/* Debug only: nothing is formatted unless HOSTPIN_DEBUG is set. */
+#define HP_DEBUG(...) \
+    do { \
+        if (hp_debug_enabled()) \
+            hp_log(-1, __func__, __LINE__, __VA_ARGS__); \
+    } while (0)
+
+/* state.c: provider settings and the process's pin set. */
+struct hp_settings_st {
+    char pins[1024];
+    int fail_open;
+};
+void hp_state_configure(const char *pins, const char *on_error);
+/* The current pin set, loading it on first use; NULL if the pins file is
+ * unusable, with *why describing the problem (file:line: message). */
+const struct hp_pinset_st *hp_state_pinset(const char **why);
+int hp_state_fail_open(void);
+const char *hp_state_pins_path(void);
+
+/* hook.c */
+int hp_hook_install(void);
+
+/* ssl.c: libssl reached at run time (it may be loaded privately). */
+struct ssl_st;
+struct hp_ssl_api_st {
+    int ctx_idx; /* SSL_get_ex_data_X509_STORE_CTX_idx() */
+    int (*is_server)(const struct ssl_st *);
+    const char *(*servername)(const struct ssl_st *, const int);
+    int (*get_rfd)(const struct ssl_st *);
+    int (*get_verify_mode)(const struct ssl_st *);
+};
+const struct hp_ssl_api_st *hp_ssl_api(void);
+
+/* chain.c: SPKI digests of certificates. */
+int hp_chain_digest(X509 *x, hp_digest out);
+int hp_pkey_digest(EVP_PKEY *pkey, hp_digest out);
+
+#endif

@@ -1,0 +1,65 @@
+/* libssl at run time.  The module does not link libssl: a process that only
+ * uses libcrypto must not load it, and Python's _ssl loads libssl with
+ * RTLD_LOCAL, so RTLD_DEFAULT lookups find nothing.  dlopen(RTLD_NOLOAD)
+ * returns the copy already in the process, however it was loaded. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "hostpin.h"
+
+#ifndef HP_LIBSSL_SONAME
+#define HP_LIBSSL_SONAME "libssl.so.3"
+#endif
+
+static struct hp_ssl_api_st api;
+static _Atomic int resolved;
+static _Atomic long next_try; /* monotonic second of the next attempt */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int try_resolve(void)
+{
+    void *h = dlopen(HP_LIBSSL_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+    int (*idx_fn)(void);
+
+    if (h == NULL)
+        return 0;
+    *(void **)&idx_fn = dlsym(h, "SSL_get_ex_data_X509_STORE_CTX_idx");
+    *(void **)&api.is_server = dlsym(h, "SSL_is_server");
+    *(void **)&api.servername = dlsym(h, "SSL_get_servername");
+    *(void **)&api.get_rfd = dlsym(h, "SSL_get_rfd");
+    *(void **)&api.get_verify_mode = dlsym(h, "SSL_get_verify_mode");
+    /* The handle is not closed: libssl stays for the process anyway and
+     * the pointers above must stay valid. */
+    if (idx_fn == NULL || api.is_server == NULL || api.servername == NULL ||
+        api.get_rfd == NULL || api.get_verify_mode == NULL)
+        return 0;
+    api.ctx_idx = idx_fn();
+    return api.ctx_idx >= 0;
+}
+
+/* NULL while libssl is not in the process.  Retried at most once a second,
+ * so a libcrypto-only program pays one clock read per verification. */
+const struct hp_ssl_api_st *hp_ssl_api(void)
+{
+    struct timespec ts;
+
+    if (atomic_load_explicit(&resolved, memory_order_acquire))
+        return &api;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    if (ts.tv_sec < atomic_load_explicit(&next_try, memory_order_relaxed))
+        return NULL;
+    pthread_mutex_lock(&lock);
+    if (!atomic_load_explicit(&resolved, memory_order_relaxed)) {
+        if (try_resolve())
+            atomic_store_explicit(&resolved, 1, memory_order_release);
+        else
+            atomic_store_explicit(&next_try, (long)ts.tv_sec + 1,
+                                  memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&lock);
+    return atomic_load_explicit(&resolved, memory_order_acquire) ? &api
+                                                                 : NULL;
+}
