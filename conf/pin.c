@@ -82,7 +82,9 @@ int hp_pin_parse(const char *text, hp_digest out, const char **why)
             return 0;
         }
         p = slash + 1;
-        if (*p == '/') /* curl spells it sha256//B64 */
+        /* curl spells it sha256//B64; but base64 may itself start with
+         * '/', so only a 45th character makes the second slash curl's. */
+        if (*p == '/' && strlen(p) == B64_LEN + 1)
             p++;
         return decode_b64_digest(p, strlen(p), out, why);
     }
