@@ -39,6 +39,7 @@ struct names_st {
     size_t n;
     char *ip;                   /* from X509_VERIFY_PARAM_get1_ip_asc */
     char peer[INET6_ADDRSTRLEN];
+    char san[4][INET6_ADDRSTRLEN]; /* leaf IP identities, last resort */
 };
 
 static int hook_verify(X509_STORE_CTX *ctx);
@@ -97,6 +98,38 @@ static void add_peer_ip(struct names_st *nm, const struct hp_ssl_api_st *api,
         add_name(nm, nm->peer);
 }
 
+/* IP addresses the leaf certifies.  Used only for a TLS client connection
+ * with no name and no socket to ask (curl reads through its own BIO): such
+ * programs match the IP against the certificate after the handshake, so an
+ * impostor has to claim the pinned address to be accepted at all. */
+static void add_leaf_ips(X509_STORE_CTX *ctx, struct names_st *nm)
+{
+    X509 *leaf = X509_STORE_CTX_get0_cert(ctx);
+    GENERAL_NAMES *gens;
+    int i, n, k = 0;
+
+    if (leaf == NULL ||
+        (gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL)) ==
+            NULL)
+        return;
+    n = sk_GENERAL_NAME_num(gens);
+    for (i = 0; i < n && k < 4; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        const ASN1_OCTET_STRING *ip;
+        int len;
+
+        if (g->type != GEN_IPADD)
+            continue;
+        ip = g->d.iPAddress;
+        len = ASN1_STRING_length(ip);
+        if ((len == 4 || len == 16) &&
+            inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip),
+                      nm->san[k], sizeof(nm->san[k])) != NULL)
+            add_name(nm, nm->san[k++]);
+    }
+    GENERAL_NAMES_free(gens);
+}
+
 /* Names of the connection (DESIGN 3.1). */
 static void collect_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                           const SSL *ssl, struct names_st *nm)
@@ -119,6 +152,8 @@ static void collect_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                                      TLSEXT_NAMETYPE_host_name));
     if (nm->n == 0 && ssl != NULL)
         add_peer_ip(nm, api, ssl);
+    if (nm->n == 0 && ssl != NULL)
+        add_leaf_ips(ctx, nm);
 }
 
 static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
