@@ -70,6 +70,10 @@ int hp_pin_parse(const char *text, hp_digest out, const char **why)
         }
         return decode_b64_digest(p + 1, len - 2, out, why);
     }
+    /* Bare base64 may hold a '/' where an algorithm name would end
+     * ("r/mIkG3..."): a full 44-character pin is taken as one first. */
+    if (len == B64_LEN && decode_b64_digest(p, len, out, why))
+        return 1;
     slash = strchr(p, '/');
     if (slash != NULL && slash - p <= 10 && slash > p &&
         strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
