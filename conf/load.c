@@ -48,6 +48,71 @@ static const char *src_file(const struct loader *ld, const config_setting_t *s)
     return f != NULL ? f : ld->name;
 }
 
+/* A minimal scan of libconfig's lexical layer (blanks, comments, strings),
+ * used only to give better lines than libconfig does; see the callers. */
+static const char *skip_blanks(const char *p, int *line)
+{
+    for (;;) {
+        if (*p == '\n') {
+            (*line)++;
+            p++;
+        } else if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\f' ||
+                   *p == '\v') {
+            p++;
+        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            while (*p != '\0' && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
+                if (*p == '\n')
+                    (*line)++;
+            if (*p != '\0')
+                p += 2;
+        } else {
+            return p;
+        }
+    }
+}
+
+/* Past the string literal opening at p; NULL if it is never closed.
+ * *multiline is set if it holds a raw newline. */
+static const char *skip_string(const char *p, int *line, int *multiline)
+{
+    for (p++; *p != '"'; p++) {
+        if (*p == '\0')
+            return NULL;
+        if (*p == '\\' && p[1] != '\0')
+            p++;
+        if (*p == '\n') {
+            (*line)++;
+            *multiline = 1;
+        }
+    }
+    return p + 1;
+}
+
+/* libconfig lets a string run over lines, so a missing '"' is reported
+ * wherever parsing later breaks, often at the end of the file.  No value of
+ * a pins file spans lines: the first string that does is the culprit. */
+static int open_string_line(const char *text)
+{
+    const char *p = text;
+    int line = 1;
+
+    while (*(p = skip_blanks(p, &line)) != '\0') {
+        if (*p == '"') {
+            int start = line, multiline = 0;
+
+            p = skip_string(p, &line, &multiline);
+            if (p == NULL || multiline)
+                return start;
+        } else {
+            p++;
+        }
+    }
+    return 0;
+}
+
 #define SET_ERR(ld, s, ...) \
     set_err((ld)->err, src_file(ld, s), \
             (int)config_setting_source_line(s), __VA_ARGS__)
@@ -549,10 +614,15 @@ static int load_common(const char *text, const char *name,
         config_set_include_dir(&cfg, basedir);
     if (config_read_string(&cfg, text) != CONFIG_TRUE) {
         const char *f = config_error_file(&cfg);
+        int open = f == NULL ? open_string_line(text) : 0;
 
-        set_err(err, f ? f : name, config_error_line(&cfg),
-                "syntax error: %s (expected name = value; settings, strings "
-                "in double quotes)", config_error_text(&cfg));
+        if (open > 0 && open <= config_error_line(&cfg))
+            set_err(err, name, open, "syntax error: unterminated string "
+                    "(a '\"' is missing on this line)");
+        else
+            set_err(err, f ? f : name, config_error_line(&cfg),
+                    "syntax error: %s (expected name = value; settings, "
+                    "strings in double quotes)", config_error_text(&cfg));
     } else {
         ok = load_config(&ld, &cfg);
     }
