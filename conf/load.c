@@ -26,6 +26,7 @@ struct loader {
     struct hp_error_st *err;
     const char *name;    /* file name for messages */
     const char *basedir; /* for relative certificate paths */
+    const char *text;    /* the text being loaded, for error lines */
     size_t cap;          /* allocated rules */
 };
 
@@ -113,9 +114,68 @@ static int open_string_line(const char *text)
     return 0;
 }
 
+/* Does the run of adjacent string literals from p to end spell v?  An
+ * escape other than \" or \\ is taken to match. */
+static int strings_spell(const char *p, const char *end, const char *v)
+{
+    int line = 0;
+
+    while ((p = skip_blanks(p, &line)) < end && *p == '"') {
+        for (p++; *p != '"'; p++) {
+            if (*p == '\\' && p[1] != '"' && p[1] != '\\')
+                return 1;
+            if (*p == '\\')
+                p++;
+            if (*v++ != *p)
+                return 0;
+        }
+        p++;
+    }
+    return *v == '\0';
+}
+
+/* libconfig gives a string element of a list the line of the token after
+ * it (its parser looks ahead for an adjacent string to join), so a bad last
+ * pin in "pins = [\n  \"...\"\n];" was blamed on the "];" line.  If the
+ * first token on that line follows strings that spell the value, the value
+ * starts where they do. */
+static int string_elem_line(const char *text, int line, const char *value)
+{
+    const char *p = text, *run = NULL;
+    int cur = 1, run_line = 0, multiline = 0;
+
+    while (*(p = skip_blanks(p, &cur)) != '\0' && cur < line) {
+        if (*p == '"') {
+            if (run == NULL) {
+                run = p;
+                run_line = cur;
+            }
+            if ((p = skip_string(p, &cur, &multiline)) == NULL)
+                return line;
+        } else {
+            run = NULL;
+            p++;
+        }
+    }
+    return run != NULL && strings_spell(run, p, value) ? run_line : line;
+}
+
+static int src_line(const struct loader *ld, const config_setting_t *s)
+{
+    int line = (int)config_setting_source_line(s);
+    const config_setting_t *up = config_setting_parent(s);
+    int t = up != NULL ? config_setting_type(up) : CONFIG_TYPE_NONE;
+
+    /* only for the text we hold, not for @include'd files */
+    if (ld->text != NULL && config_setting_source_file(s) == NULL &&
+        config_setting_type(s) == CONFIG_TYPE_STRING &&
+        (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST))
+        line = string_elem_line(ld->text, line, config_setting_get_string(s));
+    return line;
+}
+
 #define SET_ERR(ld, s, ...) \
-    set_err((ld)->err, src_file(ld, s), \
-            (int)config_setting_source_line(s), __VA_ARGS__)
+    set_err((ld)->err, src_file(ld, s), src_line(ld, s), __VA_ARGS__)
 
 void hp_error_format(const struct hp_error_st *err, char *buf, size_t len)
 {
@@ -603,6 +663,7 @@ static int load_common(const char *text, const char *name,
     ld.err = err;
     ld.name = name;
     ld.basedir = basedir;
+    ld.text = text;
     if ((ld.ps = calloc(1, sizeof(*ld.ps))) == NULL ||
         (ld.ps->file = strdup(name)) == NULL) {
         set_err(err, name, 0, "out of memory");
