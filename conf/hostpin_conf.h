@@ -119,4 +119,47 @@ void hp_decide(const struct hp_pinset_st *ps, const char *const *names,
  * after the date (resp. the instant) in UTC.  Returns 1 or 0. */
 int hp_parse_expiry(const char *text, int64_t *out);
 
+/* ---- Lint (added for `hostpin lint`) ----------------------------------
+ * Warnings about a pins file that the loader accepts.  The loader's results
+ * do not change: lint loads the file with hp_conf_load_file, then reads it
+ * again to find what the loader silently tolerates (repeated hosts and pins,
+ * missing backups, dates, certificate validity, file permissions). */
+enum hp_lint_code {
+    HP_LINT_ERROR = 0,    /* the loader refused the file (the only error) */
+    HP_LINT_NO_BACKUP,    /* a host with fewer than two distinct pins */
+    HP_LINT_DUP_HOST,     /* same host as an earlier entry once normalised */
+    HP_LINT_DUP_PIN,      /* a pin repeated within one host entry */
+    HP_LINT_EXPIRED,      /* `expires` is in the past: rule not enforced */
+    HP_LINT_EXPIRES_SOON, /* `expires` within the warning window */
+    HP_LINT_CERT_EXPIRED, /* a certificate in a `certs` file has expired */
+    HP_LINT_WRITABLE,     /* file or folder writable by others than owner */
+    HP_LINT_UNREADABLE    /* file not readable by every user */
+};
+
+struct hp_lint_item_st {
+    enum hp_lint_code code;
+    const char *file; /* the file the item is about */
+    int line;         /* 0: the file as a whole */
+    const char *host; /* normalised host of the entry, or NULL */
+    const char *msg;  /* what is wrong and what to do about it */
+};
+
+typedef void (*hp_lint_fn)(const struct hp_lint_item_st *item, void *arg);
+
+struct hp_lint_opts_st {
+    int64_t now;   /* UTC seconds */
+    int warn_days; /* an `expires` closer than this many days warns */
+};
+
+/* Lint a pins file.  If hp_conf_load_file refuses it, `cb` is called once
+ * with HP_LINT_ERROR and the loader's error, and 0 is returned.  Otherwise
+ * `cb` is called for each warning, ordered by file and line, and 1 is
+ * returned; *out (if not NULL) receives the loaded pin set, which the
+ * caller frees.  Returns -1 (after an HP_LINT_ERROR) if out of memory. */
+int hp_conf_lint_file(const char *path, const struct hp_lint_opts_st *opts,
+                      hp_lint_fn cb, void *arg, struct hp_pinset_st **out);
+/* Stable short name of a code for scripts, e.g. "duplicate-host". */
+const char *hp_lint_code_name(enum hp_lint_code code);
+/* ---- end of lint ------------------------------------------------------ */
+
 #endif

@@ -1,0 +1,167 @@
+/* Lint of the files a pins file depends on: who may write or read them,
+ * and whether the certificates of `certs` entries are still valid. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "hostpin_conf.h"
+#include "lint_int.h"
+
+#define HP_MAX_CERT_FILE (4L * 1024 * 1024) /* as the loader */
+
+static const char *writers(mode_t m)
+{
+    if ((m & S_IWOTH) != 0)
+        return "every user";
+    return "its group";
+}
+
+void hp_lint_perms(struct linter *l, const char *path, const char *what)
+{
+    char dir[1024];
+    const char *slash;
+    struct stat st;
+
+    if (hp_lint_seen(l, path) || stat(path, &st) != 0)
+        return;
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        hp_lint_add(l, HP_LINT_WRITABLE, path, 0, NULL,
+                    "%s is writable by %s (mode %04o): whoever can write it "
+                    "decides which servers are trusted; run chmod go-w", what,
+                    writers(st.st_mode), (unsigned)(st.st_mode & 07777));
+    if ((st.st_mode & S_IROTH) == 0)
+        hp_lint_add(l, HP_LINT_UNREADABLE, path, 0, NULL,
+                    "%s is not readable by every user (mode %04o): programs "
+                    "run by other users cannot load the pins and, with "
+                    "on_error = fail-closed, refuse every TLS connection; "
+                    "run chmod a+r if that is not intended", what,
+                    (unsigned)(st.st_mode & 07777));
+    slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    if (hp_lint_seen(l, dir) || stat(dir, &st) != 0)
+        return;
+    /* A sticky folder (/tmp) does not let others replace our files. */
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+        (st.st_mode & S_ISVTX) == 0)
+        hp_lint_add(l, HP_LINT_WRITABLE, dir, 0, NULL,
+                    "folder of the %s \"%s\" is writable by %s (mode %04o): "
+                    "whoever can write it can replace the file; run chmod "
+                    "go-w on the folder", what, path, writers(st.st_mode),
+                    (unsigned)(st.st_mode & 07777));
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long size;
+
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
+        size <= HP_MAX_CERT_FILE && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = malloc((size_t)size + 1)) != NULL) {
+        *len = fread(buf, 1, (size_t)size, f);
+        buf[*len] = '\0';
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Certificates of a PEM or DER file, read the way the loader reads them. */
+static STACK_OF(X509) *read_certs(const char *path)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    size_t len = 0;
+    char *data = read_file(path, &len);
+    X509 *x;
+
+    if (data == NULL || sk == NULL) {
+        free(data);
+        sk_X509_free(sk);
+        return NULL;
+    }
+    if (strstr(data, "-----BEGIN") != NULL) {
+        BIO *b = BIO_new_mem_buf(data, (int)len);
+
+        while (b != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+            if (!sk_X509_push(sk, x))
+                X509_free(x);
+        BIO_free(b);
+    } else {
+        const unsigned char *p = (const unsigned char *)data;
+        const unsigned char *end = p + len;
+
+        while (p < end && (x = d2i_X509(NULL, &p, (long)(end - p))))
+            if (!sk_X509_push(sk, x))
+                X509_free(x);
+    }
+    ERR_clear_error();
+    free(data);
+    return sk;
+}
+
+static void day_of(const ASN1_TIME *t, char *buf, size_t len)
+{
+    struct tm tm;
+
+    if (ASN1_TIME_to_tm(t, &tm) != 1 || strftime(buf, len, "%Y-%m-%d", &tm)
+                                            == 0)
+        snprintf(buf, len, "(unknown date)");
+}
+
+void hp_lint_cert_file(struct linter *l, const char *file, int line,
+                       const char *host, const char *name, hp_digest **d,
+                       size_t *nd)
+{
+    STACK_OF(X509) *sk;
+    char path[1024];
+    time_t now = (time_t)hp_lint_now(l);
+    int i, n;
+
+    *d = NULL;
+    *nd = 0;
+    if (name[0] != '/')
+        snprintf(path, sizeof(path), "%s/%s", hp_lint_basedir(l), name);
+    else
+        snprintf(path, sizeof(path), "%s", name);
+    hp_lint_perms(l, path, "certificate file");
+    if ((sk = read_certs(path)) == NULL)
+        return;
+    n = sk_X509_num(sk);
+    if (n > 0 && (*d = calloc((size_t)n, sizeof(**d))) == NULL)
+        n = 0;
+    for (i = 0; i < n; i++) {
+        X509 *x = sk_X509_value(sk, i);
+        unsigned char *der = NULL;
+        int dlen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+        char subj[256], day[32];
+
+        if (dlen > 0 && hp_spki_digest(der, (size_t)dlen, (*d)[*nd]))
+            (*nd)++;
+        OPENSSL_free(der);
+        if (X509_cmp_time(X509_get0_notAfter(x), &now) > 0)
+            continue;
+        X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+        day_of(X509_get0_notAfter(x), day, sizeof(day));
+        hp_lint_add(l, HP_LINT_CERT_EXPIRED, file, line, host,
+                    "host \"%s\": certificate %d of \"%s\" (%s) expired on "
+                    "%s; its key is still pinned, but the server has "
+                    "probably moved to a new certificate: put the current "
+                    "one in the file", host, i + 1, path, subj, day);
+    }
+    ERR_clear_error();
+    sk_X509_pop_free(sk, X509_free);
+}

@@ -1,0 +1,25 @@
+/* Internal to the conf library's lint (lint.c, lint_files.c). */
+#ifndef HOSTPIN_LINT_INT_H
+#define HOSTPIN_LINT_INT_H
+
+#include "hostpin_conf.h"
+
+struct linter;
+
+void hp_lint_add(struct linter *l, enum hp_lint_code code, const char *file,
+                 int line, const char *host, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* 1 if `path` was seen before; records it otherwise. */
+int hp_lint_seen(struct linter *l, const char *path);
+const char *hp_lint_basedir(const struct linter *l);
+int64_t hp_lint_now(const struct linter *l);
+
+/* lint_files.c: permissions of a file and of its folder. */
+void hp_lint_perms(struct linter *l, const char *path, const char *what);
+/* Certificates of a `certs` entry: their pins in *d (caller frees), and a
+ * warning for each expired one.  `file`/`line` locate the entry. */
+void hp_lint_cert_file(struct linter *l, const char *file, int line,
+                       const char *host, const char *name, hp_digest **d,
+                       size_t *nd);
+
+#endif
