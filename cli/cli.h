@@ -1,0 +1,125 @@
+/* The hostpin command: declarations shared by its subcommands. */
+#ifndef HOSTPIN_CLI_H
+#define HOSTPIN_CLI_H
+
+#include <stdio.h>
+
+#include <json-c/json.h>
+#include <openssl/x509.h>
+
+#include "hostpin_conf.h"
+
+#define HP_EXIT_USAGE 64 /* sysexits EX_USAGE: check uses 0-4 itself */
+
+/* Subcommands; argv[0] is the subcommand's name. */
+int hp_cli_pin(int argc, char **argv);
+int hp_cli_fetch(int argc, char **argv);
+int hp_cli_check(int argc, char **argv);
+int hp_cli_lint(int argc, char **argv);
+int hp_cli_status(int argc, char **argv);
+
+/* util.c */
+void hp_cli_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A usage problem: says what and how to get help; returns HP_EXIT_USAGE. */
+int hp_cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The getopt_long result `c` was '?' or ':' (optstring starts with ':'). */
+int hp_cli_bad_option(const char *cmd, char **argv, int c);
+/* Append the OpenSSL error queue's reasons ("; "-separated) to buf. */
+void hp_cli_ssl_errors(char *buf, size_t len);
+void hp_cli_name(const X509_NAME *n, char *buf, size_t len);
+int hp_cli_x509_pin(const X509 *x, hp_digest d);
+int hp_cli_pkey_pin(const EVP_PKEY *k, hp_digest d);
+/* "2026-06-01 12:00:00 UTC"; ISO 8601 when iso is set. */
+void hp_cli_time(const ASN1_TIME *t, int iso, char *buf, size_t len);
+/* Whole days from now to t (negative once past). */
+long hp_cli_days_left(const ASN1_TIME *t);
+void hp_cli_date(int64_t t, char *buf, size_t len); /* YYYY-MM-DD UTC */
+void hp_cli_json_print(json_object *o); /* prints and frees */
+/* A JSON string, or JSON null for NULL. */
+json_object *hp_cli_json_str(const char *s);
+
+/* osslconf.c: the OpenSSL configuration this environment loads. */
+struct hp_osslconf_st {
+    char file[1024];      /* the file OpenSSL loads */
+    int from_env;         /* named by OPENSSL_CONF */
+    int exists;           /* it can be read */
+    char error[512];      /* why it could not be parsed, or "" */
+    int listed;           /* a provider section loads hostpin */
+    char name[128];       /* the provider's name in that configuration */
+    char section[128];    /* its section */
+    char module[1024];    /* its `module`, or "" */
+    char activate[32];    /* its `activate`, or "" */
+    char pins[1024];      /* its `pins`, or the default pins file */
+    int pins_set;         /* `pins` was given */
+    char on_error[32];    /* its `on_error`, or "fail-closed" */
+};
+void hp_cli_osslconf_read(struct hp_osslconf_st *c);
+/* The pins file the provider would use in this environment. */
+const char *hp_cli_default_pins(char *buf, size_t len);
+
+/* tls.c: connecting to a live server. */
+struct hp_target_st {
+    char host[HP_NAME_MAX + 2]; /* as given, without brackets or port */
+    char port[8];
+    const char *servername;     /* SNI; NULL: the host unless an IP */
+    const char *connect;        /* ADDR[:PORT] to reach instead of host */
+    const char *cafile;         /* trust these instead of the system's */
+    int timeout;                /* seconds, for connect and handshake */
+};
+
+struct hp_conn_st {
+    STACK_OF(X509) *sent;  /* as the server sent it, leaf first */
+    STACK_OF(X509) *built; /* as OpenSSL built it, trust anchor last */
+    long verify_result;    /* X509_V_OK or the last error */
+    long first_error;      /* first verification error, 0 if none */
+    int first_error_depth;
+    char address[80];      /* address:port actually connected to */
+    char sni[HP_NAME_MAX + 2]; /* "" if none was sent */
+    char protocol[16];
+    char error[768];       /* why connecting failed */
+};
+
+enum {
+    HP_OPT_SERVERNAME = 256,
+    HP_OPT_CONNECT,
+    HP_OPT_CAFILE,
+    HP_OPT_TIMEOUT,
+    HP_OPT_FIRST_FREE
+};
+#define HP_TLS_OPTIONS \
+    { "servername", required_argument, NULL, HP_OPT_SERVERNAME }, \
+    { "connect", required_argument, NULL, HP_OPT_CONNECT }, \
+    { "cafile", required_argument, NULL, HP_OPT_CAFILE }, \
+    { "timeout", required_argument, NULL, HP_OPT_TIMEOUT }
+#define HP_TLS_HELP \
+    "  --servername NAME  send NAME as SNI (default: HOST unless it is an " \
+    "IP)\n" \
+    "  --connect ADDR[:PORT]\n" \
+    "                     connect to ADDR instead of resolving HOST\n" \
+    "  --cafile FILE      trust the CAs in FILE instead of the system's\n" \
+    "  --timeout SECONDS  give up connecting after this long (default 10)\n"
+
+void hp_cli_target_init(struct hp_target_st *t);
+/* Handle a shared TLS option: 1 handled, 0 not ours, -1 bad value. */
+int hp_cli_tls_option(const char *cmd, struct hp_target_st *t, int opt,
+                      const char *arg);
+/* HOST[:PORT], [IPv6]:PORT or a bare IPv6 address.  0 on a bad target. */
+int hp_cli_parse_target(const char *cmd, const char *arg,
+                        struct hp_target_st *t);
+/* Connect, handshake, collect both chains.  1 on success; 0 with
+ * c->error set.  Verification failures do not stop the handshake. */
+int hp_cli_connect(const struct hp_target_st *t, struct hp_conn_st *c);
+void hp_cli_conn_free(struct hp_conn_st *c);
+const char *hp_cli_verify_error(long code);
+
+/* certinfo.c: describing certificates and chains. */
+/* `mark` labels the certificate at mark_depth (-1: none). */
+void hp_cli_print_chain(FILE *f, const char *title, STACK_OF(X509) *chain,
+                        int built, int mark_depth, const char *mark);
+json_object *hp_cli_chain_json(STACK_OF(X509) *chain);
+/* SPKI pins of a chain's certificates in order; how many, 0 on error. */
+size_t hp_cli_chain_pins(STACK_OF(X509) *chain, hp_digest *out, size_t max);
+
+#endif

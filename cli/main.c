@@ -1,0 +1,109 @@
+/* hostpin: make pins, test live servers, lint the pins file, show status. */
+#include <libconfig.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
+#include "cli.h"
+
+#ifndef HOSTPIN_VERSION
+#define HOSTPIN_VERSION "0.0.0"
+#endif
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    { "pin", hp_cli_pin, "pins of certificates, public or private keys and "
+                         "CSRs in files" },
+    { "fetch", hp_cli_fetch, "a server's chain with pins, and a host block "
+                             "for the pins file" },
+    { "check", hp_cli_check, "does a live server satisfy its rule in the "
+                             "pins file?" },
+    { "lint", hp_cli_lint, "errors and risky settings in a pins file" },
+    { "status", hp_cli_status, "is pinning active in this OpenSSL "
+                               "configuration?" },
+    { NULL, NULL, NULL }
+};
+
+static void usage(FILE *f)
+{
+    const struct command *c;
+
+    fprintf(f, "Usage: hostpin COMMAND [OPTION]... [ARG]...\n"
+               "Host public-key pinning for every program that uses the "
+               "system OpenSSL.\n\nCommands:\n");
+    for (c = commands; c->name != NULL; c++)
+        fprintf(f, "  %-8s %s\n", c->name, c->summary);
+    fprintf(f, "\nOptions:\n"
+               "  -h, --help     show this help (hostpin COMMAND --help: "
+               "the command's)\n"
+               "  -V, --version  show the version and the libraries in "
+               "use\n\n"
+               "See hostpin(1), hostpin.conf(5) and hostpin(7).\n");
+}
+
+static void version(void)
+{
+    printf("hostpin %s\n", HOSTPIN_VERSION);
+    printf("OpenSSL %s (built with %s)\n",
+           OpenSSL_version(OPENSSL_FULL_VERSION_STRING),
+           OPENSSL_FULL_VERSION_STR);
+    printf("libconfig %d.%d.%d\n", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
+           LIBCONFIG_VER_REVISION);
+    printf("json-c %s\n", json_c_version());
+}
+
+int main(int argc, char **argv)
+{
+    const struct command *c;
+    const char *name = argc > 1 ? argv[1] : NULL;
+
+    /* Never load openssl.cnf implicitly: if it enables hostpin, `check`
+     * would be refused by the very rule it is asked to evaluate, and
+     * `status` loads it explicitly to see what goes wrong. */
+    OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+    if (name == NULL) {
+        usage(stderr);
+        return HP_EXIT_USAGE;
+    }
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
+        version();
+        return 0;
+    }
+    if (strcmp(name, "help") == 0) {
+        char help[] = "--help";
+        char *args[] = { argc > 2 ? argv[2] : NULL, help, NULL };
+
+        if (args[0] == NULL) {
+            usage(stdout);
+            return 0;
+        }
+        for (c = commands; c->name != NULL; c++)
+            if (strcmp(c->name, args[0]) == 0)
+                return c->run(2, args);
+        fprintf(stderr, "hostpin: no command '%s'. Commands: pin, fetch, "
+                        "check, lint, status.\n", args[0]);
+        return HP_EXIT_USAGE;
+    }
+    for (c = commands; c->name != NULL; c++)
+        if (strcmp(c->name, name) == 0)
+            return c->run(argc - 1, argv + 1);
+    if (name[0] == '-')
+        fprintf(stderr, "hostpin: unknown option '%s' before the command.\n",
+                name);
+    else
+        fprintf(stderr, "hostpin: no command '%s'. Commands: pin, fetch, "
+                        "check, lint, status.\n", name);
+    fprintf(stderr, "Try 'hostpin --help'.\n");
+    return HP_EXIT_USAGE;
+}
