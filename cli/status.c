@@ -1,0 +1,320 @@
+/* hostpin status: is pinning really active for programs started in this
+ * environment?  The configuration is loaded here the way every program
+ * loads it, and the provider is asked whether its hook is installed. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/conf.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/provider.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "Usage: hostpin status [OPTION]...\n"
+    "Show which openssl.cnf this environment loads ($OPENSSL_CONF, else\n"
+    "OpenSSL's default), whether it loads the hostpin provider and the\n"
+    "provider is really active, which pins file it uses, whether that file\n"
+    "is valid, how many hosts are pinned in which modes, and the earliest\n"
+    "expiry.\n\n"
+    "Options:\n"
+    "  --json             print the status as JSON\n"
+    "  -h, --help         show this help\n\n"
+    "Exit status: 0 only if pinning is active (provider active, pins file\n"
+    "valid), 1 otherwise, 64 usage error.\n";
+
+struct probe {
+    const char *name; /* the provider name the configuration uses */
+    int found;
+    int hook;         /* the provider's status: hook installed */
+    char version[64];
+};
+
+struct pin_stats {
+    size_t enforce, report, subdomains, expired;
+    const struct hp_rule_st *earliest;
+};
+
+static int probe_one(OSSL_PROVIDER *p, void *arg)
+{
+    struct probe *pr = arg;
+    const char *pname = NULL, *ver = NULL;
+    int status = 0;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_ptr(OSSL_PROV_PARAM_NAME, (char **)&pname,
+                                      0),
+        OSSL_PARAM_construct_utf8_ptr(OSSL_PROV_PARAM_VERSION, (char **)&ver,
+                                      0),
+        OSSL_PARAM_construct_int(OSSL_PROV_PARAM_STATUS, &status),
+        OSSL_PARAM_construct_end()
+    };
+
+    if (!OSSL_PROVIDER_get_params(p, params))
+        pname = NULL;
+    if (strcmp(OSSL_PROVIDER_get0_name(p), pr->name) != 0 &&
+        (pname == NULL || strncmp(pname, "hostpin", 7) != 0))
+        return 1;
+    pr->found = 1;
+    pr->hook = status == 1;
+    snprintf(pr->version, sizeof(pr->version), "%s", ver ? ver : "?");
+    return 0;
+}
+
+static void stats_of(const struct hp_pinset_st *ps, int64_t now,
+                     struct pin_stats *st)
+{
+    size_t i;
+
+    memset(st, 0, sizeof(*st));
+    for (i = 0; i < ps->nrules; i++) {
+        const struct hp_rule_st *r = &ps->rules[i];
+
+        if (r->mode == HP_MODE_ENFORCE)
+            st->enforce++;
+        else
+            st->report++;
+        if (r->include_subdomains)
+            st->subdomains++;
+        if (!hp_rule_active(r, now))
+            st->expired++;
+        else if (r->expires != 0 &&
+                 (st->earliest == NULL || r->expires < st->earliest->expires))
+            st->earliest = r;
+    }
+}
+
+static const char *verdict(const struct hp_osslconf_st *oc,
+                           const struct probe *pr, int valid)
+{
+    if (!oc->exists)
+        return "INACTIVE: the configuration file does not exist, so no "
+               "provider is loaded; see hostpin(7) to enable hostpin";
+    if (!oc->listed && !pr->found)
+        return "INACTIVE: this configuration does not load the hostpin "
+               "provider; see hostpin(7) to enable it";
+    if (!pr->found && oc->activate[0] == '\0')
+        return "INACTIVE: hostpin is listed but its section has no "
+               "`activate = 1`";
+    if (!pr->found)
+        return "INACTIVE: hostpin is listed but OpenSSL did not activate it "
+               "(see the load errors: check `module`)";
+    if (!pr->hook)
+        return "INACTIVE: the provider is loaded but could not install its "
+               "verification hook";
+    if (!valid)
+        return strcmp(oc->on_error, "fail-open") == 0
+                   ? "BROKEN: the pins file is unusable and on_error = "
+                     "fail-open, so nothing is pinned; run hostpin lint"
+                   : "BROKEN: the pins file is unusable, so every TLS client "
+                     "verification fails (on_error = fail-closed); run "
+                     "hostpin lint";
+    return "ACTIVE: programs that load this configuration pin these hosts";
+}
+
+/* OpenSSL_version(OPENSSL_MODULES_DIR) reads MODULESDIR: "/path". */
+static void modules_dir(char *buf, size_t len)
+{
+    const char *env = getenv("OPENSSL_MODULES");
+    const char *v = OpenSSL_version(OPENSSL_MODULES_DIR);
+    const char *q = strchr(v, '"');
+
+    if (env != NULL && *env != '\0')
+        snprintf(buf, len, "%s (from OPENSSL_MODULES)", env);
+    else if (q != NULL && strchr(q + 1, '"') != NULL)
+        snprintf(buf, len, "%.*s", (int)(strchr(q + 1, '"') - q - 1), q + 1);
+    else
+        snprintf(buf, len, "%s", v);
+}
+
+/* Why a listed provider is not active: load it alone, keep the errors
+ * (the configuration loader in OpenSSL 3.0 drops them). */
+static void diagnose(const struct hp_osslconf_st *oc, char *buf, size_t len)
+{
+    OSSL_LIB_CTX *lc = OSSL_LIB_CTX_new();
+    OSSL_PROVIDER *p;
+
+    if (lc == NULL)
+        return;
+    ERR_clear_error();
+    p = OSSL_PROVIDER_load(lc, oc->module[0] ? oc->module : oc->name);
+    if (p == NULL)
+        hp_cli_ssl_errors(buf, len);
+    else
+        OSSL_PROVIDER_unload(p);
+    ERR_clear_error();
+    OSSL_LIB_CTX_free(lc);
+}
+
+static void print_text(const struct hp_osslconf_st *oc,
+                       const struct probe *pr, const char *load_err,
+                       const struct hp_pinset_st *ps, const char *pins_err,
+                       const char *result)
+{
+    struct pin_stats st;
+    char date[32], mods[1100];
+
+    modules_dir(mods, sizeof(mods));
+    printf("OpenSSL:        %s, modules in %s\n",
+           OpenSSL_version(OPENSSL_VERSION), mods);
+    printf("Configuration:  %s (%s)%s\n", oc->file,
+           oc->from_env ? "from OPENSSL_CONF" : "OpenSSL's default",
+           oc->exists ? "" : ": does not exist or cannot be read");
+    if (oc->error[0] != '\0')
+        printf("                cannot be parsed: %s\n", oc->error);
+    if (oc->listed)
+        printf("Provider:       listed as \"%s\" in [%s], module %s, "
+               "activate = %s\n", oc->name, oc->section,
+               oc->module[0] ? oc->module : "(by name)",
+               oc->activate[0] ? oc->activate : "(not set: not activated)");
+    else
+        printf("Provider:       not listed in this configuration\n");
+    if (load_err[0] != '\0')
+        printf("Load errors:    %s\n", load_err);
+    if (pr->found)
+        printf("Active:         yes, hostpin %s, verification hook %s\n",
+               pr->version, pr->hook ? "installed" : "NOT installed");
+    else
+        printf("Active:         no\n");
+    printf("Pins file:      %s (%son_error = %s)\n", oc->pins,
+           oc->pins_set ? "" : "the default; ", oc->on_error);
+    if (ps == NULL) {
+        printf("Pins:           INVALID: %s\n", pins_err);
+    } else {
+        stats_of(ps, (int64_t)time(NULL), &st);
+        printf("Pins:           valid: %zu host%s (%zu enforce, %zu report), "
+               "%zu with include_subdomains, %zu expired\n", ps->nrules,
+               ps->nrules == 1 ? "" : "s", st.enforce, st.report,
+               st.subdomains, st.expired);
+        if (st.earliest != NULL) {
+            hp_cli_date(st.earliest->expires - 1, date, sizeof(date));
+            printf("Earliest expiry: %s, host \"%s\" (%s:%d)\n", date,
+                   st.earliest->host, st.earliest->file, st.earliest->line);
+        } else {
+            printf("Earliest expiry: none (no rule in force has `expires`)"
+                   "\n");
+        }
+    }
+    printf("Status:         %s\n", result);
+}
+
+static void print_json(const struct hp_osslconf_st *oc,
+                       const struct probe *pr, const char *load_err,
+                       const struct hp_pinset_st *ps, const char *pins_err,
+                       int active, const char *result)
+{
+    json_object *o = json_object_new_object(), *p = json_object_new_object();
+    struct pin_stats st;
+    char date[32];
+
+    json_object_object_add(o, "openssl",
+                           json_object_new_string(OpenSSL_version(
+                               OPENSSL_VERSION)));
+    json_object_object_add(o, "config_file", json_object_new_string(oc->file));
+    json_object_object_add(o, "config_from_env",
+                           json_object_new_boolean(oc->from_env));
+    json_object_object_add(o, "config_exists",
+                           json_object_new_boolean(oc->exists));
+    json_object_object_add(o, "config_error", oc->error[0]
+                               ? json_object_new_string(oc->error) : NULL);
+    json_object_object_add(p, "listed", json_object_new_boolean(oc->listed));
+    json_object_object_add(p, "name", oc->listed
+                               ? json_object_new_string(oc->name) : NULL);
+    json_object_object_add(p, "section", oc->listed
+                               ? json_object_new_string(oc->section) : NULL);
+    json_object_object_add(p, "module", oc->module[0]
+                               ? json_object_new_string(oc->module) : NULL);
+    json_object_object_add(p, "active", json_object_new_boolean(pr->found));
+    json_object_object_add(p, "hook_installed",
+                           json_object_new_boolean(pr->hook));
+    json_object_object_add(p, "version", pr->found
+                               ? json_object_new_string(pr->version) : NULL);
+    json_object_object_add(p, "load_errors", load_err[0]
+                               ? json_object_new_string(load_err) : NULL);
+    json_object_object_add(o, "provider", p);
+    json_object_object_add(o, "pins_file", json_object_new_string(oc->pins));
+    json_object_object_add(o, "on_error",
+                           json_object_new_string(oc->on_error));
+    json_object_object_add(o, "pins_valid", json_object_new_boolean(ps !=
+                                                                    NULL));
+    json_object_object_add(o, "pins_error", ps == NULL
+                               ? json_object_new_string(pins_err) : NULL);
+    if (ps != NULL) {
+        stats_of(ps, (int64_t)time(NULL), &st);
+        json_object_object_add(o, "hosts", json_object_new_int64(
+                                               (int64_t)ps->nrules));
+        json_object_object_add(o, "enforce", json_object_new_int64(
+                                                 (int64_t)st.enforce));
+        json_object_object_add(o, "report", json_object_new_int64(
+                                                (int64_t)st.report));
+        json_object_object_add(o, "expired", json_object_new_int64(
+                                                 (int64_t)st.expired));
+        if (st.earliest != NULL)
+            hp_cli_date(st.earliest->expires - 1, date, sizeof(date));
+        json_object_object_add(o, "earliest_expiry", st.earliest
+                                   ? json_object_new_string(date) : NULL);
+    }
+    json_object_object_add(o, "active", json_object_new_boolean(active));
+    json_object_object_add(o, "summary", json_object_new_string(result));
+    hp_cli_json_print(o);
+}
+
+int hp_cli_status(int argc, char **argv)
+{
+    enum { OPT_JSON = 256 };
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, OPT_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    struct hp_osslconf_st oc;
+    struct probe pr;
+    struct hp_pinset_st *ps = NULL;
+    struct hp_error_st err;
+    char load_err[1024] = "", pins_err[1100] = "";
+    const char *result;
+    int c, json = 0, active;
+
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (c == OPT_JSON) {
+            json = 1;
+        } else if (c == 'h') {
+            fputs(usage_text, stdout);
+            return 0;
+        } else {
+            return hp_cli_bad_option("status", argv, c);
+        }
+    }
+    if (optind < argc)
+        return hp_cli_usage("status", "takes no arguments ('%s')",
+                            argv[optind]);
+    hp_cli_osslconf_read(&oc);
+    /* As OPENSSL_init_crypto would (crypto/conf/conf_sap.c), but keeping
+     * the errors that it discards, to say why hostpin is not active. */
+    ERR_clear_error();
+    if (oc.exists &&
+        CONF_modules_load_file_ex(NULL, oc.file, NULL,
+                                  CONF_MFLAGS_DEFAULT_SECTION |
+                                      CONF_MFLAGS_IGNORE_MISSING_FILE) <= 0)
+        hp_cli_ssl_errors(load_err, sizeof(load_err));
+    ERR_clear_error();
+    memset(&pr, 0, sizeof(pr));
+    pr.name = oc.listed ? oc.name : "hostpin";
+    OSSL_PROVIDER_do_all(NULL, probe_one, &pr);
+    if (oc.listed && !pr.found && load_err[0] == '\0')
+        diagnose(&oc, load_err, sizeof(load_err));
+    if (!hp_conf_load_file(oc.pins, &ps, &err))
+        hp_error_format(&err, pins_err, sizeof(pins_err));
+    active = oc.exists && pr.found && pr.hook && ps != NULL;
+    result = verdict(&oc, &pr, ps != NULL);
+    if (json)
+        print_json(&oc, &pr, load_err, ps, pins_err, active, result);
+    else
+        print_text(&oc, &pr, load_err, ps, pins_err, result);
+    hp_pinset_free(ps);
+    return active ? 0 : 1;
+}
