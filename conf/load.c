@@ -30,6 +30,11 @@ struct loader {
     size_t cap;          /* allocated rules */
 };
 
+/* printf-checked, which clang's -Wformat-nonliteral (-Wformat=2) needs. */
+static void set_err(struct hp_error_st *err, const char *file, int line,
+                    const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 static void set_err(struct hp_error_st *err, const char *file, int line,
                     const char *fmt, ...)
 {
