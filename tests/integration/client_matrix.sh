@@ -10,7 +10,8 @@ CLIENT=${1:?client}
 ALG=${2:-ec}
 case $CLIENT in
 s_client) hp_need openssl ;;
-curl) hp_need curl ;;
+curl) hp_need curl
+    hp_curl_usable || hp_skip "curl cannot run under a preloaded ASan runtime" ;;
 python | python-sni) hp_need python3 ;;
 *) echo "unknown client $CLIENT" >&2; exit 2 ;;
 esac
