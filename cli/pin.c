@@ -215,11 +215,18 @@ static int pem_file(struct pin_run *r, const char *data, size_t len,
     long dlen = 0;
     int ok = b != NULL;
 
+    ERR_clear_error();
     while (ok && PEM_read_bio(b, &name, &header, &der, &dlen) == 1) {
         ok = pem_block(r, name, header, der, dlen, why);
         OPENSSL_free(name);
         OPENSSL_free(header);
         OPENSSL_free(der);
+    }
+    /* The loop ends on "no start line" once every block was read. */
+    if (ok && ERR_peek_last_error() != 0 &&
+        ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
+        *why = "a damaged PEM block (bad base64, or no END line)";
+        ok = 0;
     }
     BIO_free(b);
     ERR_clear_error();

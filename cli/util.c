@@ -36,15 +36,21 @@ int hp_cli_usage(const char *cmd, const char *fmt, ...)
 int hp_cli_bad_option(const char *cmd, char **argv, int c)
 {
     const char *arg = optind > 0 ? argv[optind - 1] : "?";
+    /* For a long option, glibc sets optopt to its value: name it instead. */
+    int is_long = strncmp(arg, "--", 2) == 0;
+    int len = (int)strcspn(arg, "=");
 
     if (c == ':') {
-        if (optopt != 0)
-            return hp_cli_usage(cmd, "option '-%c' needs a value", optopt);
-        return hp_cli_usage(cmd, "option '%s' needs a value", arg);
+        if (is_long || optopt == 0)
+            return hp_cli_usage(cmd, "option '%.*s' needs a value", len,
+                                arg);
+        return hp_cli_usage(cmd, "option '-%c' needs a value", optopt);
     }
-    if (optopt != 0)
-        return hp_cli_usage(cmd, "unknown option '-%c'", optopt);
-    return hp_cli_usage(cmd, "unknown option '%s'", arg);
+    if (is_long && optopt != 0) /* a known option given a value */
+        return hp_cli_usage(cmd, "option '%.*s' takes no value", len, arg);
+    if (is_long || optopt == 0)
+        return hp_cli_usage(cmd, "unknown option '%.*s'", len, arg);
+    return hp_cli_usage(cmd, "unknown option '-%c'", optopt);
 }
 
 void hp_cli_ssl_errors(char *buf, size_t len)

@@ -1,0 +1,141 @@
+# shellcheck shell=bash
+# Helpers for the hostpin command's tests (sourced, bash), on top of the
+# integration helpers (test PKI, servers, openssl.cnf and pins files).
+#
+# Environment (set by CTest): HP_BIN (folder of the hostpin command),
+# HP_MODULES, HP_SRC.
+
+# shellcheck source=../integration/lib.sh
+source "$HP_SRC/tests/integration/lib.sh"
+
+hp_need openssl timeout
+HOSTPIN="$HP_BIN/hostpin"
+if [ ! -x "$HOSTPIN" ]; then
+    echo "the hostpin command is not built: $HOSTPIN" >&2
+    exit 1
+fi
+# The tests choose the OpenSSL configuration of each command themselves.
+unset OPENSSL_CONF OPENSSL_MODULES
+
+# In a sanitizer build hostpin.so needs the ASan runtime, which the system
+# openssl binary does not load by itself.
+HP_PRELOAD=
+if ldd "$HP_MODULES/hostpin.so" 2>/dev/null | grep -q libasan; then
+    HP_PRELOAD=$(gcc -print-file-name=libasan.so 2>/dev/null)
+fi
+
+# hp_openssl ARGS...: the openssl command, able to load hostpin.so.
+hp_openssl() {
+    if [ -n "$HP_PRELOAD" ]; then
+        LD_PRELOAD="$HP_PRELOAD" ASAN_OPTIONS=detect_leaks=0 openssl "$@"
+    else
+        openssl "$@"
+    fi
+}
+
+# hp_run CMD...: run a command; sets RC, OUT (stdout) and ERR (stderr).
+hp_run() {
+    local o="$HP_WORK/run.out" e="$HP_WORK/run.err"
+    RC=0
+    "$@" >"$o" 2>"$e" || RC=$?
+    OUT=$(cat "$o")
+    ERR=$(cat "$e")
+}
+
+# hp_is DESC EXPECTED ACTUAL
+hp_is() {
+    if [ "$2" = "$3" ]; then
+        hp_pass "$1"
+    else
+        hp_fail "$1: expected '$2', got '$3'"
+    fi
+}
+
+# hp_has DESC TEXT FIXED-STRING: TEXT contains the string.
+hp_has() {
+    if grep -qF -- "$3" <<<"$2"; then
+        hp_pass "$1"
+    else
+        hp_fail "$1: no '$3' in:"
+        awk '{ print "    | " $0 }' <<<"$2"
+    fi
+}
+
+# hp_lacks DESC TEXT FIXED-STRING: TEXT does not contain the string.
+hp_lacks() {
+    if grep -qF -- "$3" <<<"$2"; then
+        hp_fail "$1: unexpected '$3' in:"
+        awk '{ print "    | " $0 }' <<<"$2"
+    else
+        hp_pass "$1"
+    fi
+}
+
+# hp_expect DESC RC FIXED-STRING CMD...: exit status and a message (in
+# stdout or stderr) of one command.
+hp_expect() {
+    local desc=$1 rc=$2 msg=$3
+    shift 3
+    hp_run "$@"
+    hp_is "$desc: exit status" "$rc" "$RC"
+    hp_has "$desc: message" "$OUT
+$ERR" "$msg"
+}
+
+# hp_json_ok DESC TEXT: TEXT parses as JSON (when python3 is there).
+hp_json_ok() {
+    if ! command -v python3 >/dev/null 2>&1; then
+        return 0
+    fi
+    if python3 -c 'import json, sys; json.load(sys.stdin)' <<<"$2"; then
+        hp_pass "$1: valid JSON"
+    else
+        hp_fail "$1: not valid JSON"
+    fi
+}
+
+# hp_expired_cert DIR NAME: NAME.pem, a self-signed certificate that
+# expired in 2020, and its key NAME.key.
+hp_expired_cert() {
+    local d=$1 n=$2
+    (
+        cd "$d" || exit 1
+        mkdir -p "$n.ca" && : >"$n.ca/index.txt" && echo 01 >"$n.ca/serial"
+        printf '%s\n' '[ca]' 'default_ca = c' '[c]' "dir = $n.ca" \
+            "database = $n.ca/index.txt" "serial = $n.ca/serial" \
+            "new_certs_dir = $n.ca" 'default_md = sha256' 'policy = p' \
+            '[p]' 'commonName = supplied' >"$n.ca/ca.cnf"
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -subj "/CN=$n" -keyout "$n.key" -out "$n.csr" 2>/dev/null &&
+            openssl ca -batch -selfsign -config "$n.ca/ca.cnf" \
+                -keyfile "$n.key" -in "$n.csr" -out "$n.pem" \
+                -startdate 20200101000000Z -enddate 20200201000000Z \
+                >/dev/null 2>&1
+    ) || { echo "could not create an expired certificate" >&2; exit 1; }
+}
+
+# hp_pins_text FILE TEXT...: a pins file with these lines.
+hp_pins_text() {
+    local f=$1
+    shift
+    printf '%s\n' "$@" >"$f"
+}
+
+# hp_closed_port: a port of 127.0.0.1 where nothing listens (bounded
+# search).
+hp_closed_port() {
+    local i p
+    for i in $(seq 1 50); do
+        p=$((20000 + (RANDOM * 7 + i) % 40000))
+        if ! timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "no closed port found" >&2
+    exit 1
+}
+
+# A well-formed pin that matches no key (used by the tests).
+# shellcheck disable=SC2034
+HP_ZERO_PIN="sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="

@@ -1,0 +1,217 @@
+#!/bin/bash
+# hostpin lint: each error (file:line, exit 1) and each warning (exit 0,
+# 1 with --strict), the summary line, --warn-days, --json, and the default
+# pins file from openssl.cnf.
+# shellcheck source=lib-cli.sh
+source "$HP_SRC/tests/cli/lib-cli.sh"
+
+D=$HP_WORK/lint
+mkdir -p "$D"
+chmod 755 "$D"
+cd "$D" || exit 1
+hp_pki "$D/pki"
+cp pki/ginter.pem inter.pem
+cp pki/groot.pem root.pem
+hp_expired_cert "$D" old
+chmod 644 ./*.pem
+umask 022
+A=sha256/$(hp_pin_of inter.pem)
+B=sha256/$(hp_pin_of root.pem)
+Z=$HP_ZERO_PIN
+
+# lint_file NAME LINES...: write NAME.conf (mode 644) with these lines.
+lint_file() {
+    local n=$1
+    shift
+    hp_pins_text "$D/$n.conf" "$@"
+    chmod 644 "$D/$n.conf"
+}
+
+# A clean file: no warning, even with --strict.
+lint_file clean 'version = 1;' 'hosts = (' \
+    "  { host = \"a.test\"; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"b.test\"; include_subdomains = true; pins = [ \"$A\" ];" \
+    '    certs = [ "root.pem" ]; expires = "2099-01-01"; }' ');'
+hp_expect "clean file" 0 "clean.conf: valid, 2 hosts, 0 warnings" \
+    "$HOSTPIN" lint clean.conf
+hp_is "clean file: only the summary" 1 "$(wc -l <<<"$OUT")"
+hp_expect "clean file, --strict" 0 "valid, 2 hosts, 0 warnings" \
+    "$HOSTPIN" lint --strict clean.conf
+
+# Errors: exactly the loader's, with file:line.
+err() { # err DESC NAME RC-MESSAGE LINES...
+    local desc=$1 n=$2 msg=$3
+    shift 3
+    lint_file "$n" "$@"
+    hp_expect "error: $desc" 1 "$msg" "$HOSTPIN" lint "$n.conf"
+    hp_has "error: $desc: summary" "$OUT" "$n.conf: INVALID, 1 error"
+}
+err "syntax" syntax "syntax.conf:3: error: syntax error" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\", ]; }" ');'
+err "bad pin" badpin "badpin.conf:3: error: pin \"sha256/abc\" of host \"a.test\" does not decode to 32 bytes" \
+    'version = 1;' 'hosts = (' '  { host = "a.test"; pins = [ "sha256/abc" ]; }' ');'
+err "unknown setting" unknown "unknown.conf:3: error: unknown setting 'pin' in host entry" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pin = [ \"$A\" ]; }" ');'
+err "host with a port" port "port.conf:3: error: host \"a.test:443\": character ':' is not allowed" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test:443\"; pins = [ \"$A\" ]; }" ');'
+err "no pins" nopins "nopins.conf:3: error: host \"a.test\" has no pins" \
+    'version = 1;' 'hosts = (' '  { host = "a.test"; }' ');'
+err "bad expiry" badexp "badexp.conf:4: error: 'expires' must be a date" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\", \"$B\" ];" \
+    '    expires = "next year"; }' ');'
+err "unreadable certificate file" nocert "nocert.conf:4: error: certificate file \"./missing.pem\": No such file or directory" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\" ];" \
+    '    certs = [ "missing.pem" ]; }' ');'
+mkdir -p adir
+err "certificate file that is a folder" dircert "dircert.conf:4: error: certificate file \"./adir\": is a directory" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\" ];" \
+    '    certs = [ "adir" ]; }' ');'
+echo "junk" >junk.pem
+chmod 644 junk.pem
+err "certificate file with no certificate" junkcert "junkcert.conf:4: error: certificate file \"./junk.pem\": no certificate could be read" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\" ];" \
+    '    certs = [ "junk.pem" ]; }' ');'
+err "wrong version" version "version.conf:1: error: unsupported version" \
+    'version = 2;' 'hosts = ( );'
+hp_expect "error: missing pins file" 1 "none.conf: error: cannot read pins file: No such file or directory" \
+    "$HOSTPIN" lint none.conf
+
+# Warnings, each on its own: exit 0, 1 with --strict.
+warn() { # warn DESC NAME MESSAGE LINES...
+    local desc=$1 n=$2 msg=$3
+    shift 3
+    lint_file "$n" "$@"
+    hp_expect "warning: $desc" 0 "$msg" "$HOSTPIN" lint "$n.conf"
+    hp_has "warning: $desc: summary" "$OUT" "$n.conf: valid,"
+    hp_has "warning: $desc: one warning" "$OUT" ", 1 warning"
+    hp_expect "warning: $desc: --strict" 1 "1 warning (--strict: failing)" \
+        "$HOSTPIN" lint --strict "$n.conf"
+}
+warn "one pin, no backup" onepin "onepin.conf:3: warning: host \"a.test\" has only one pin: add a backup pin" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\" ]; }" ');'
+lint_file twice 'version = 1;' 'hosts = (' \
+    "  { host = \"a.test\"; pins = [ \"$A\" ]; certs = [ \"inter.pem\" ]; }" ');'
+hp_expect "warning: one pin written twice is still one pin" 0 \
+    "twice.conf:3: warning: host \"a.test\" has only one pin" "$HOSTPIN" lint twice.conf
+hp_has "one pin twice: the repeat is reported too" "$OUT" \
+    "is given twice (a listed pin and certificate file \"inter.pem\")"
+hp_has "one pin twice: two warnings" "$OUT" "twice.conf: valid, 1 host, 2 warnings"
+warn "same host after normalising" duphost \
+    "duphost.conf:4: warning: host \"a.test\" repeats the entry at duphost.conf:3 (same name once normalised); this entry is ignored" \
+    'version = 1;' 'hosts = (' \
+    "  { host = \"A.Test.\"; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"a.test\"; pins = [ \"$Z\" ]; }" ');'
+warn "same IP in two spellings" dupip \
+    "dupip.conf:4: warning: host \"2001:db8::1\" repeats the entry at dupip.conf:3" \
+    'version = 1;' 'hosts = (' \
+    "  { host = \"[2001:DB8:0::1]\"; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"2001:db8::1\"; pins = [ \"$A\", \"$B\" ]; }" ');'
+warn "duplicate pin, two spellings" duppin \
+    "duppin.conf:5: warning: host \"a.test\": pin $A is listed twice (also at line 4)" \
+    'version = 1;' 'hosts = (' '  { host = "a.test";' \
+    "    pins = [ \"$A\"," "             \"sha256//${A#sha256/}\"," "             \"$B\" ]; }" ');'
+warn "pin repeated by a certificate file" certdup \
+    "certdup.conf:4: warning: host \"a.test\": pin $A is given twice (a listed pin and certificate file \"inter.pem\")" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\", \"$B\" ];" \
+    '    certs = [ "inter.pem" ]; }' ');'
+warn "expires in the past" past \
+    "past.conf:4: warning: host \"a.test\": expires = \"2020-01-01\" is past, so this rule is no longer enforced" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\", \"$B\" ];" \
+    '    expires = "2020-01-01"; }' ');'
+soon=$(date -u -d '+10 days' +%F)
+warn "expires within 30 days" soon \
+    "soon.conf:4: warning: host \"a.test\": expires = \"$soon\" is in 10 day(s)" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\", \"$B\" ];" \
+    "    expires = \"$soon\"; }" ');'
+hp_expect "--warn-days 5: 10 days is fine" 0 "valid, 1 host, 0 warnings" \
+    "$HOSTPIN" lint --warn-days 5 soon.conf
+hp_expect "--warn-days 0: no early warning" 0 "0 warnings" \
+    "$HOSTPIN" lint --warn-days 0 soon.conf
+later=$(date -u -d '+50 days' +%F)
+lint_file later 'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\", \"$B\" ];" \
+    "    expires = \"$later\"; }" ');'
+hp_expect "50 days: no warning by default" 0 "0 warnings" "$HOSTPIN" lint later.conf
+hp_expect "--warn-days 60 warns about 50 days" 0 "is in 50 day(s)" \
+    "$HOSTPIN" lint --warn-days 60 later.conf
+warn "expired certificate in a certs file" oldcert \
+    "oldcert.conf:4: warning: host \"a.test\": certificate 1 of \"./old.pem\" (/CN=old) expired on 2020-02-01" \
+    'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\" ];" \
+    '    certs = [ "old.pem" ]; }' ');'
+
+# Permissions.
+lint_file perms 'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\", \"$B\" ]; }" ');'
+chmod 664 perms.conf
+hp_expect "warning: pins file writable by its group" 0 \
+    "perms.conf: warning: pins file is writable by its group (mode 0664): whoever can write it decides which servers are trusted; run chmod go-w" \
+    "$HOSTPIN" lint perms.conf
+hp_has "writable by its group: summary" "$OUT" "1 warning"
+chmod 646 perms.conf
+hp_expect "warning: pins file writable by everyone" 0 "writable by every user (mode 0646)" \
+    "$HOSTPIN" lint perms.conf
+hp_expect "writable pins file: --strict" 1 "(--strict: failing)" \
+    "$HOSTPIN" lint --strict perms.conf
+chmod 600 perms.conf
+hp_expect "warning: pins file not readable by every user" 0 \
+    "perms.conf: warning: pins file is not readable by every user (mode 0600)" \
+    "$HOSTPIN" lint perms.conf
+chmod 644 perms.conf
+mkdir -p open
+chmod 777 open
+cp perms.conf open/pins.conf
+hp_expect "warning: folder writable by others" 0 \
+    "$D/open: warning: folder of the pins file \"$D/open/pins.conf\" is writable by every user (mode 0777)" \
+    "$HOSTPIN" lint "$D/open/pins.conf"
+chmod 1777 open
+hp_expect "a sticky folder (like /tmp) is fine" 0 "0 warnings" \
+    "$HOSTPIN" lint "$D/open/pins.conf"
+chmod 755 open
+cp inter.pem root.pem open/
+lint_file certperm 'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\" ];" \
+    '    certs = [ "open/root.pem" ]; }' ');'
+chmod 666 open/root.pem
+hp_expect "warning: certificate file writable by others" 0 \
+    "./open/root.pem: warning: certificate file is writable by every user (mode 0666)" \
+    "$HOSTPIN" lint certperm.conf
+
+# Several findings: sorted by line, counted in the summary.
+lint_file many 'version = 1;' 'hosts = (' \
+    "  { host = \"a.test\"; pins = [ \"$A\" ]; }," \
+    "  { host = \"b.test\"; pins = [ \"$A\", \"$B\" ]; expires = \"2020-01-01\"; }," \
+    "  { host = \"A.test\"; pins = [ \"$A\", \"$B\" ]; }" ');'
+hp_run "$HOSTPIN" lint many.conf
+hp_is "several warnings: exit 0" 0 "$RC"
+hp_is "several warnings: in line order" "many.conf:3
+many.conf:4
+many.conf:5" "$(grep -Eo '^many.conf:[0-9]+' <<<"$OUT")"
+hp_has "several warnings: summary" "$OUT" "many.conf: valid, 2 hosts, 3 warnings"
+
+# --json.
+hp_run "$HOSTPIN" lint --json many.conf
+hp_is "json: exit 0" 0 "$RC"
+hp_json_ok "json warnings" "$OUT"
+hp_has "json: code" "$OUT" '"code": "duplicate-host"'
+hp_has "json: line" "$OUT" '"line": 5,'
+hp_has "json: no-backup" "$OUT" '"code": "no-backup"'
+hp_has "json: expired" "$OUT" '"code": "expired"'
+hp_has "json: valid" "$OUT" '"valid": true'
+hp_run "$HOSTPIN" lint --json badpin.conf
+hp_is "json error: exit 1" 1 "$RC"
+hp_json_ok "json error" "$OUT"
+hp_has "json error: code" "$OUT" '"code": "error"'
+hp_has "json error: invalid" "$OUT" '"valid": false'
+hp_run "$HOSTPIN" lint --json --strict onepin.conf
+hp_is "json --strict: exit 1" 1 "$RC"
+hp_has "json --strict: exit in the document" "$OUT" '"exit": 1'
+
+# Without FILE: the pins file of the provider in this configuration.
+hp_cnf "$D/on.cnf" "$D/onepin.conf"
+OPENSSL_CONF=$D/on.cnf hp_run "$HOSTPIN" lint
+hp_is "default file from OPENSSL_CONF: exit 0" 0 "$RC"
+hp_has "default file from OPENSSL_CONF: linted" "$OUT" "$D/onepin.conf:3: warning"
+
+# lint and the module agree: what lint refuses, the module refuses.
+hp_cnf "$D/bad.cnf" "$D/badpin.conf"
+OPENSSL_CONF=$D/bad.cnf hp_run "$HOSTPIN" status
+hp_has "the module refuses what lint refuses" "$OUT" "badpin.conf:3: pin \"sha256/abc\""
+
+hp_done
