@@ -13,6 +13,7 @@
 /* Longest DNS name (253) or IPv6 text form, plus NUL. */
 #define HP_NAME_MAX 254
 #define HP_DEFAULT_PINS_FILE "/etc/hostpin/pins.conf"
+#define HP_DEFAULT_RELOAD_INTERVAL 5
 
 enum hp_mode { HP_MODE_ENFORCE = 0, HP_MODE_REPORT = 1 };
 
@@ -41,6 +42,7 @@ struct hp_pinset_st {
     uint32_t *table;        /* open addressing: rule index + 1, 0 = empty */
     size_t tmask;
     size_t nduplicates;     /* host entries ignored as repeats (lint warns) */
+    int reload_interval;    /* seconds between checks for a changed file */
     char **files;           /* names that rules' `file` point into */
     size_t nfiles;
 };

@@ -448,7 +448,8 @@ static int cmp_digest(const void *a, const void *b)
 static const char *const host_keys[] = {
     "host", "include_subdomains", "pins", "certs", "expires", "mode", NULL
 };
-static const char *const top_keys[] = { "version", "mode", "hosts", NULL };
+static const char *const top_keys[] = { "version", "mode", "hosts",
+                                        "reload_interval", NULL };
 
 static int known(const char *const *keys, const char *name)
 {
@@ -614,8 +615,9 @@ static int load_config(struct loader *ld, config_t *cfg)
     for (i = 0; (s = config_setting_get_elem(root, (unsigned)i)) != NULL;
          i++) {
         if (!known(top_keys, config_setting_name(s))) {
-            SET_ERR(ld, s, "unknown setting '%s' (expected version, mode or "
-                           "hosts)", config_setting_name(s));
+            SET_ERR(ld, s, "unknown setting '%s' (expected version, mode, "
+                           "reload_interval or hosts)",
+                    config_setting_name(s));
             return 0;
         }
     }
@@ -632,6 +634,18 @@ static int load_config(struct loader *ld, config_t *cfg)
         return 0;
     }
     ld->ps->mode = HP_MODE_ENFORCE;
+    ld->ps->reload_interval = HP_DEFAULT_RELOAD_INTERVAL;
+    if ((s = config_setting_get_member(root, "reload_interval")) != NULL) {
+        if ((config_setting_type(s) != CONFIG_TYPE_INT &&
+             config_setting_type(s) != CONFIG_TYPE_INT64) ||
+            config_setting_get_int64(s) < 0 ||
+            config_setting_get_int64(s) > 86400) {
+            SET_ERR(ld, s, "'reload_interval' must be a whole number of "
+                           "seconds from 0 (never reload) to 86400");
+            return 0;
+        }
+        ld->ps->reload_interval = (int)config_setting_get_int64(s);
+    }
     if ((s = config_setting_get_member(root, "mode")) != NULL &&
         !parse_mode(ld, s, &ld->ps->mode))
         return 0;

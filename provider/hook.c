@@ -247,29 +247,50 @@ static int any_rule(const struct hp_pinset_st *ps, const struct names_st *nm)
     return 0;
 }
 
-/* Pin decision for a context that has names; 1 = go on, 0 = refused. */
+static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
+                       const SSL *ssl, const struct names_st *nm,
+                       const struct hp_pinset_st *ps, STACK_OF(X509) *chain,
+                       hp_digest *digests);
+
+/* Pin decision for a TLS client or a named verification; 1 = go on, 0 =
+ * refused.  The pin set is held for the whole decision. */
 static int check_pins(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                       const SSL *ssl, const struct names_st *nm)
 {
     hp_digest digests[HP_MAX_CHAIN];
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-    const struct hp_pinset_st *ps;
-    struct hp_verdict_st v;
-    const char *why = NULL;
-    char msg[4096];
-    size_t nd = 0;
-    int i, n = chain != NULL ? sk_X509_num(chain) : 0;
+    struct hp_state_ref_st ref;
+    const struct hp_pinset_st *ps = hp_state_acquire(&ref);
+    int ok;
 
-    ps = hp_state_pinset(&why);
     if (ps == NULL) {
+        char why[1200], msg[1400];
+
+        hp_state_release(&ref);
         if (hp_state_fail_open())
             return 1;
+        hp_state_error(why, sizeof(why));
         snprintf(msg, sizeof(msg), "pins file unusable, refusing "
                  "verification (on_error = fail-closed): %s", why);
         return refuse(ctx, HP_R_PINS_FILE, msg);
     }
-    if (nm->n == 0 || !any_rule(ps, nm))
-        return 1;
+    ok = nm->n == 0 || !any_rule(ps, nm) ||
+         check_chain(ctx, api, ssl, nm, ps, chain, digests);
+    hp_state_release(&ref);
+    return ok;
+}
+
+/* The pinned case: digest the built chain and decide. */
+static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
+                       const SSL *ssl, const struct names_st *nm,
+                       const struct hp_pinset_st *ps, STACK_OF(X509) *chain,
+                       hp_digest *digests)
+{
+    struct hp_verdict_st v;
+    char msg[4096];
+    size_t nd = 0;
+    int i, n = chain != NULL ? sk_X509_num(chain) : 0;
+
     for (i = 0; i < n && nd < HP_MAX_CHAIN; i++)
         if (hp_chain_digest(sk_X509_value(chain, i), digests[nd]))
             nd++;

@@ -38,9 +38,16 @@ struct hp_settings_st {
     int fail_open;
 };
 void hp_state_configure(const char *pins, const char *on_error);
-/* The current pin set, loading it on first use; NULL if the pins file is
- * unusable, with *why describing the problem (file:line: message). */
-const struct hp_pinset_st *hp_state_pinset(const char **why);
+/* A reader's hold on the current pin set: nothing it points to is freed
+ * before hp_state_release.  ps is NULL if no valid set was ever loaded. */
+struct hp_state_ref_st {
+    unsigned slot;
+    const struct hp_pinset_st *ps;
+};
+const struct hp_pinset_st *hp_state_acquire(struct hp_state_ref_st *ref);
+void hp_state_release(struct hp_state_ref_st *ref);
+/* Why the pins file could not be loaded (file:line: message). */
+void hp_state_error(char *buf, size_t len);
 int hp_state_fail_open(void);
 const char *hp_state_pins_path(void);
 

@@ -1,17 +1,48 @@
-/* Provider settings and the process-wide pin set, loaded on first use so
- * that a process that never verifies a certificate never reads the file. */
+/* Provider settings and the process-wide pin set.
+ *
+ * The set is loaded on first use, so a process that never verifies a
+ * certificate never reads the file.  Afterwards, at most once per
+ * reload_interval, one verifying thread stat()s the file and, if it changed
+ * and is valid, swaps the new set in (DESIGN 3.6).
+ *
+ * Readers take no lock: they announce themselves in one of two counters
+ * (chosen by an epoch) and read the current pointer.  A writer publishes the
+ * new pointer, then flips the epoch twice, each time waiting for the
+ * counter of the previous epoch to drain; after that no reader can still
+ * hold the old set and it is freed.  (A reader that picked the old counter
+ * after the writer saw it drained loads the pointer after the swap, so it
+ * gets the new set.)  If readers do not drain within a bound, the old set is
+ * leaked rather than freed under them. */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "hostpin.h"
 
+struct file_sig {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    int exists;
+};
+
 static struct hp_settings_st settings = { HP_DEFAULT_PINS_FILE, 0 };
 static int configured;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic int loaded;                  /* 1 once a load was tried */
-static const struct hp_pinset_st *current;  /* published before `loaded` */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* writers only */
+static _Atomic int loaded;              /* first load attempted */
+static struct hp_pinset_st *_Atomic current;
+static _Atomic unsigned long readers[2];
+static _Atomic unsigned epoch;
+static _Atomic long next_check;         /* monotonic second */
+static _Atomic int interval = HP_DEFAULT_RELOAD_INTERVAL;
+/* Guarded by `lock`. */
+static struct file_sig loaded_sig, failed_sig;
 static char load_error[1200];
 
 /* The first provider activation in the process decides the settings. */
@@ -44,29 +75,162 @@ const char *hp_state_pins_path(void)
     return settings.pins;
 }
 
-const struct hp_pinset_st *hp_state_pinset(const char **why)
+static long mono_seconds(void)
 {
-    if (!atomic_load_explicit(&loaded, memory_order_acquire)) {
-        pthread_mutex_lock(&lock);
-        if (!atomic_load_explicit(&loaded, memory_order_relaxed)) {
-            struct hp_pinset_st *ps = NULL;
-            struct hp_error_st err;
+    struct timespec ts;
 
-            if (hp_conf_load_file(settings.pins, &ps, &err)) {
-                current = ps;
-                HP_DEBUG("loaded %s: %zu hosts", settings.pins, ps->nrules);
-            } else {
-                hp_error_format(&err, load_error, sizeof(load_error));
-                HP_LOG(LOG_ERR, "%s (on_error = %s: %s)", load_error,
-                       settings.fail_open ? "fail-open" : "fail-closed",
-                       settings.fail_open
-                           ? "nothing is pinned"
-                           : "every TLS client verification fails");
-            }
-            atomic_store_explicit(&loaded, 1, memory_order_release);
-        }
-        pthread_mutex_unlock(&lock);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (long)ts.tv_sec;
+}
+
+static void file_sig_read(struct file_sig *s)
+{
+    struct stat st;
+
+    memset(s, 0, sizeof(*s));
+    if (stat(settings.pins, &st) != 0)
+        return;
+    s->exists = 1;
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    s->size = st.st_size;
+    s->mtime = st.st_mtim;
+}
+
+static int file_sig_equal(const struct file_sig *a, const struct file_sig *b)
+{
+    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+           a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+           a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* Wait until no reader announced in `slot` remains; 0 on timeout. */
+static int drain(unsigned slot)
+{
+    struct timespec pause = { 0, 100000 }; /* 0.1 ms */
+    int i;
+
+    for (i = 0; i < 20000; i++) { /* at most about 2 s */
+        if (atomic_load(&readers[slot]) == 0)
+            return 1;
+        nanosleep(&pause, NULL);
     }
-    *why = load_error;
-    return current;
+    return 0;
+}
+
+static void retire(struct hp_pinset_st *old)
+{
+    unsigned e;
+
+    if (old == NULL)
+        return;
+    e = atomic_fetch_add(&epoch, 1);
+    if (!drain(e & 1))
+        goto leak;
+    e = atomic_fetch_add(&epoch, 1);
+    if (!drain(e & 1))
+        goto leak;
+    hp_pinset_free(old);
+    return;
+leak:
+    HP_LOG(LOG_WARNING, "a verification did not finish within 2 s; the "
+                        "previous pin set is kept in memory");
+}
+
+/* Load the file; publish it if valid.  Called with `lock` held. */
+static void load_locked(const struct file_sig *sig)
+{
+    struct hp_pinset_st *ps = NULL, *old;
+    struct hp_error_st err;
+    char msg[sizeof(load_error)];
+
+    if (hp_conf_load_file(settings.pins, &ps, &err)) {
+        atomic_store(&interval, ps->reload_interval);
+        old = atomic_exchange(&current, ps);
+        loaded_sig = *sig;
+        memset(&failed_sig, 0, sizeof(failed_sig));
+        if (old != NULL)
+            HP_LOG(LOG_NOTICE, "reloaded %s: %zu hosts", settings.pins,
+                   ps->nrules);
+        else
+            HP_DEBUG("loaded %s: %zu hosts", settings.pins, ps->nrules);
+        retire(old);
+        return;
+    }
+    failed_sig = *sig;
+    hp_error_format(&err, msg, sizeof(msg));
+    if (atomic_load(&current) != NULL) {
+        HP_LOG(LOG_ERR, "%s; the previous pins stay in force", msg);
+        return;
+    }
+    memcpy(load_error, msg, sizeof(msg));
+    HP_LOG(LOG_ERR, "%s (on_error = %s: %s)", msg,
+           settings.fail_open ? "fail-open" : "fail-closed",
+           settings.fail_open ? "nothing is pinned"
+                              : "every TLS client verification fails");
+}
+
+static void first_load(void)
+{
+    pthread_mutex_lock(&lock);
+    if (!atomic_load(&loaded)) {
+        struct file_sig sig;
+
+        file_sig_read(&sig);
+        load_locked(&sig);
+        atomic_store(&next_check, mono_seconds() + atomic_load(&interval));
+        atomic_store(&loaded, 1);
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+/* At most once per interval, and by one thread: others go on with the set
+ * they have rather than wait. */
+static void maybe_reload(void)
+{
+    int iv = atomic_load_explicit(&interval, memory_order_relaxed);
+    long now;
+
+    if (iv == 0)
+        return;
+    now = mono_seconds();
+    if (now < atomic_load_explicit(&next_check, memory_order_relaxed))
+        return;
+    if (pthread_mutex_trylock(&lock) != 0)
+        return;
+    if (now >= atomic_load(&next_check)) {
+        struct file_sig sig;
+
+        atomic_store(&next_check, now + iv);
+        file_sig_read(&sig);
+        if (!file_sig_equal(&sig, &loaded_sig) &&
+            !file_sig_equal(&sig, &failed_sig))
+            load_locked(&sig); /* an invalid file is logged once per change */
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+const struct hp_pinset_st *hp_state_acquire(struct hp_state_ref_st *ref)
+{
+    if (!atomic_load_explicit(&loaded, memory_order_acquire))
+        first_load();
+    else
+        maybe_reload();
+    ref->slot = atomic_load(&epoch) & 1;
+    atomic_fetch_add(&readers[ref->slot], 1);
+    ref->ps = atomic_load(&current);
+    return ref->ps;
+}
+
+void hp_state_release(struct hp_state_ref_st *ref)
+{
+    atomic_fetch_sub(&readers[ref->slot], 1);
+    ref->ps = NULL;
+}
+
+void hp_state_error(char *buf, size_t len)
+{
+    pthread_mutex_lock(&lock);
+    snprintf(buf, len, "%s", load_error);
+    pthread_mutex_unlock(&lock);
 }
