@@ -41,12 +41,13 @@ int hp_name_normalize(const char *in, size_t len, char out[HP_NAME_MAX],
     *is_ip = 0;
     if (in == NULL || len == 0 || memchr(in, '\0', len) != NULL)
         return -1;
+    /* The dot goes first so that "192.0.2.1." is the address too. */
+    if (in[len - 1] == '.')
+        len--;
     if ((n = normalize_ip(in, len, out)) >= 0) {
         *is_ip = 1;
         return n;
     }
-    if (in[len - 1] == '.')
-        len--;
     if (len == 0 || len >= HP_NAME_MAX)
         return -1;
     for (i = 0; i < len; i++) {
