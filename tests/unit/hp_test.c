@@ -31,12 +31,30 @@ const char *hpt_pin(unsigned seed, char buf[HP_PIN_STRLEN])
     return buf;
 }
 
+/* With HOSTPIN_TEST_CORPUS=<folder>, every pins text a test loads is also
+ * saved there: the source of the fuzz_conf seed corpus (tests/fuzz). */
+static void save_for_corpus(const char *text)
+{
+    const char *dir = getenv("HOSTPIN_TEST_CORPUS");
+    size_t len = strlen(text), i;
+    uint32_t h = 2166136261u;
+    char name[32];
+
+    if (dir == NULL || *dir == '\0' || len > 65536)
+        return;
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 16777619u;
+    snprintf(name, sizeof(name), "test-%08x.conf", (unsigned)h);
+    free(hpt_write(dir, name, text, len));
+}
+
 struct hp_pinset_st *hpt_load(const char *text, const char *basedir)
 {
     struct hp_pinset_st *ps = NULL;
     struct hp_error_st err;
     char msg[1200];
 
+    save_for_corpus(text);
     if (!hp_conf_load_string(text, HPT_NAME, basedir, &ps, &err)) {
         hp_error_format(&err, msg, sizeof(msg));
         fail_msg("valid pins file refused: %s\n--- text:\n%s", msg, text);
@@ -52,6 +70,7 @@ void hpt_expect_error(const char *text, const char *basedir, int line,
     struct hp_error_st err;
     char msg[1200], prefix[600];
 
+    save_for_corpus(text);
     if (hp_conf_load_string(text, HPT_NAME, basedir, &ps, &err)) {
         hp_pinset_free(ps);
         fail_msg("invalid pins file accepted:\n%s", text);

@@ -300,6 +300,14 @@ CASE(include_subdomains_ip, 4, "cannot apply to an IP address",
      "    include_subdomains = true;\n"
      "    pins = [ " P " ]; }\n"
      ");\n")
+/* A trailing dot does not turn an address into a DNS name. */
+CASE(include_subdomains_ip_dot, 4, "cannot apply to an IP address",
+     "version = 1;\n"
+     "hosts = (\n"
+     "  { host = \"192.0.2.1.\";\n"
+     "    include_subdomains = true;\n"
+     "    pins = [ " P " ]; }\n"
+     ");\n")
 
 /* ---- pins ------------------------------------------------------------ */
 
@@ -726,6 +734,7 @@ int main(void)
         T(include_subdomains_string),
         T(include_subdomains_int),
         T(include_subdomains_ip),
+        T(include_subdomains_ip_dot),
         T(pins_not_list),
         T(pins_group),
         T(pin_not_string),

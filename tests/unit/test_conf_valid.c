@@ -130,14 +130,16 @@ static void ip_hosts(void **state)
              "  { host = \"[::1]\"; pins = [ \"%s\" ]; },\n"
              "  { host = \"0:0:0:0:0:0:0:1\"; pins = [ \"%s\" ]; },\n"
              "  { host = \"2001:DB8:0:0:0:0:0:A\"; pins = [ \"%s\" ]; },\n"
-             "  { host = \"[::ffff:192.0.2.7]\"; pins = [ \"%s\" ]; }\n"
+             "  { host = \"[::ffff:192.0.2.7]\"; pins = [ \"%s\" ]; },\n"
+             "  { host = \"192.0.2.1.\"; pins = [ \"%s\" ]; }\n"
              ");\n",
              pin_of(1), pin_of(2), pin_of(3), pin_of(4), pin_of(5),
-             pin_of(6));
+             pin_of(6), pin_of(7));
     ps = hpt_load(text, NULL);
-    /* ::1, [::1] and 0:0:0:0:0:0:0:1 are one rule: the first */
+    /* ::1, [::1] and 0:0:0:0:0:0:0:1 are one rule: the first; so are
+     * 192.0.2.1 and 192.0.2.1. */
     assert_int_equal(ps->nrules, 4);
-    assert_int_equal(ps->nduplicates, 2);
+    assert_int_equal(ps->nduplicates, 3);
     assert_non_null(r = exact(ps, "192.0.2.1"));
     assert_true(r->is_ip);
     assert_non_null(r = exact(ps, "::1"));

@@ -123,6 +123,7 @@ static void ip_rules_exact_only(void **state)
 {
     (void)state;
     assert_rule("192.0.2.1", "192.0.2.1");
+    assert_rule("192.0.2.1.", "192.0.2.1");
     assert_no_rule("192.0.2.10");
     /* "3.4" with include_subdomains is a DNS rule: never an IP's parent */
     assert_no_rule("1.2.3.4");
@@ -162,6 +163,13 @@ static void normalize(void **state)
     assert_string_equal(out, "::ffff:192.0.2.1");
     assert_int_equal(is_ip, 1);
     assert_int_equal(hp_name_normalize("192.0.2.1", 9, out, &is_ip), 9);
+    assert_int_equal(is_ip, 1);
+    /* one trailing dot is dropped from addresses too */
+    assert_int_equal(hp_name_normalize("192.0.2.1.", 10, out, &is_ip), 9);
+    assert_string_equal(out, "192.0.2.1");
+    assert_int_equal(is_ip, 1);
+    assert_int_equal(hp_name_normalize("[::1].", 6, out, &is_ip), 3);
+    assert_string_equal(out, "::1");
     assert_int_equal(is_ip, 1);
     /* the length given is what counts, not a later NUL */
     assert_int_equal(hp_name_normalize("a.example.com.evil", 13, out,
