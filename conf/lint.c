@@ -252,7 +252,8 @@ static void lint_pins(struct linter *l, const char *file, int line,
 {
     size_t i, first = 0, distinct = n ? 1 : 0;
 
-    qsort(p, n, sizeof(*p), cmp_pin);
+    if (n > 1) /* qsort's base must not be NULL, even for 0 elements */
+        qsort(p, n, sizeof(*p), cmp_pin);
     for (i = 1; i < n; i++) {
         char pin[HP_PIN_STRLEN];
 
@@ -447,7 +448,8 @@ int hp_conf_lint_file(const char *path, const struct hp_lint_opts_st *opts,
         cb(&it, arg);
         ret = -1;
     } else {
-        qsort(l.items, l.n, sizeof(*l.items), cmp_item);
+        if (l.n > 1)
+            qsort(l.items, l.n, sizeof(*l.items), cmp_item);
         for (i = 0; i < l.n; i++)
             cb(&l.items[i].it, arg);
     }
