@@ -29,6 +29,7 @@ struct file_sig {
     off_t size;
     struct timespec mtime;
     int exists;
+    int recorded; /* 0: no file seen in this role yet */
 };
 
 static struct hp_settings_st settings = { HP_DEFAULT_PINS_FILE, 0 };
@@ -88,6 +89,7 @@ static void file_sig_read(struct file_sig *s)
     struct stat st;
 
     memset(s, 0, sizeof(*s));
+    s->recorded = 1;
     if (stat(settings.pins, &st) != 0)
         return;
     s->exists = 1;
@@ -99,7 +101,8 @@ static void file_sig_read(struct file_sig *s)
 
 static int file_sig_equal(const struct file_sig *a, const struct file_sig *b)
 {
-    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+    return a->recorded && b->recorded && a->exists == b->exists &&
+           a->dev == b->dev && a->ino == b->ino &&
            a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
            a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
@@ -138,13 +141,27 @@ leak:
 }
 
 /* Load the file; publish it if valid.  Called with `lock` held. */
-static void load_locked(const struct file_sig *sig)
+static void load_locked(struct file_sig *sig)
 {
     struct hp_pinset_st *ps = NULL, *old;
     struct hp_error_st err;
     char msg[sizeof(load_error)];
 
     if (hp_conf_load_file(settings.pins, &ps, &err)) {
+        struct file_sig after;
+
+        /* Written to while we read it (an editor saving in place): not
+         * published; the next check loads the finished file. */
+        file_sig_read(&after);
+        if (!file_sig_equal(&after, sig)) {
+            hp_pinset_free(ps);
+            if (atomic_load(&current) != NULL)
+                return;
+            file_sig_read(&after);
+            if (!hp_conf_load_file(settings.pins, &ps, &err))
+                goto invalid;
+            *sig = after;
+        }
         atomic_store(&interval, ps->reload_interval);
         old = atomic_exchange(&current, ps);
         loaded_sig = *sig;
@@ -157,6 +174,7 @@ static void load_locked(const struct file_sig *sig)
         retire(old);
         return;
     }
+invalid:
     failed_sig = *sig;
     hp_error_format(&err, msg, sizeof(msg));
     if (atomic_load(&current) != NULL) {

@@ -8,4 +8,8 @@ scripts/build.sh build
 ctest --test-dir build --output-on-failure -j2
 scripts/build.sh build-asan -DHOSTPIN_SANITIZE=ON
 ctest --test-dir build-asan --output-on-failure -j2 -LE nosanitize
-echo "hostpin: all tests passed (plain and ASan+UBSan builds)"
+# The threaded stress test again, module and client under ThreadSanitizer.
+scripts/build.sh build-tsan -DHOSTPIN_TSAN=ON --target hostpin --target hp_stress
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    ctest --test-dir build-tsan --output-on-failure -L tsan
+echo "hostpin: all tests passed (plain, ASan+UBSan and TSan builds)"

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""A long-running Python client (plain ssl module) while its pins file is
+edited: hostpin must pick up changes without a restart.
+
+usage: reload.py GPORT IPORT CAFILE PINSFILE GENUINE_PIN IMPOSTOR_PIN
+"""
+import os
+import socket
+import ssl
+import sys
+import time
+
+gport, iport, cafile, pins, gpin, ipin = (int(sys.argv[1]), int(sys.argv[2]),
+                                          *sys.argv[3:7])
+failures = 0
+checks = 0
+
+
+def reach(port):
+    ctx = ssl.create_default_context(cafile=cafile)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        try:
+            with ctx.wrap_socket(s, server_hostname="pinned.test"):
+                return True
+        except ssl.SSLError:
+            return False
+
+
+def state():
+    return reach(gport), reach(iport)
+
+
+def pins_file(pin, interval=1):
+    return (f'version = 1;\nreload_interval = {interval};\nhosts = (\n'
+            f'  {{ host = "pinned.test"; pins = [ "sha256/{pin}" ]; }}\n);\n')
+
+
+def replace(text):  # atomic, as `mv` does
+    with open(pins + ".new", "w") as f:
+        f.write(text)
+    os.rename(pins + ".new", pins)
+
+
+def edit_in_place(text):  # as an editor that rewrites the file does
+    with open(pins, "w") as f:
+        f.write(text)
+
+
+def check(desc, ok):
+    global failures, checks
+    checks += 1
+    print(("ok   - " if ok else "FAIL - ") + desc)
+    failures += 0 if ok else 1
+
+
+def wait_for(want, limit=10.0):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if state() == want:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def stays(want, seconds=3.0):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if state() != want:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+GENUINE_ONLY, IMPOSTOR_ONLY = (True, False), (False, True)
+replace(pins_file(gpin))
+check("initial set: genuine reached, impostor refused", state() == GENUINE_ONLY)
+replace(pins_file(ipin))
+check("replaced with mv: new pins take effect without restart",
+      wait_for(IMPOSTOR_ONLY))
+edit_in_place("version = 1;\nhosts = ( { host = \"pinned.test\"; pins = [ \"x\" ]; } );\n")
+check("invalid edit: previous pins stay in force", stays(IMPOSTOR_ONLY))
+edit_in_place(pins_file(gpin))
+check("edited in place: new pins take effect", wait_for(GENUINE_ONLY))
+os.remove(pins)
+check("file removed: previous pins stay in force", stays(GENUINE_ONLY))
+replace(pins_file(gpin, interval=0))
+time.sleep(1.5)
+state()  # the check after this change loads reload_interval = 0
+replace(pins_file(ipin))
+check("reload_interval = 0: changes are not picked up", stays(GENUINE_ONLY))
+print(f"{checks - failures} passed, {failures} failed")
+sys.exit(1 if failures else 0)
