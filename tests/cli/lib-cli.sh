@@ -5,7 +5,7 @@
 # Environment (set by CTest): HP_BIN (folder of the hostpin command),
 # HP_MODULES, HP_SRC.
 
-# shellcheck source=../integration/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 source "$HP_SRC/tests/integration/lib.sh"
 
 hp_need openssl timeout

@@ -3,7 +3,7 @@
 # include_subdomains, IP rules, report mode, expired rules, --json, the
 # default pins file from openssl.cnf, and independence from an enabled
 # provider.
-# shellcheck source=lib-cli.sh
+# shellcheck source-path=SCRIPTDIR source=lib-cli.sh
 source "$HP_SRC/tests/cli/lib-cli.sh"
 
 P=$HP_WORK/pki

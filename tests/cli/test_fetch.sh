@@ -2,7 +2,7 @@
 # hostpin fetch: both chains with depth, subject, issuer, expiry and pin,
 # and a host block that, pasted into a pins file, makes `check` accept the
 # genuine server and refuse the impostor.
-# shellcheck source=lib-cli.sh
+# shellcheck source-path=SCRIPTDIR source=lib-cli.sh
 source "$HP_SRC/tests/cli/lib-cli.sh"
 
 P=$HP_WORK/pki

@@ -2,7 +2,7 @@
 # hostpin lint: each error (file:line, exit 1) and each warning (exit 0,
 # 1 with --strict), the summary line, --warn-days, --json, and the default
 # pins file from openssl.cnf.
-# shellcheck source=lib-cli.sh
+# shellcheck source-path=SCRIPTDIR source=lib-cli.sh
 source "$HP_SRC/tests/cli/lib-cli.sh"
 
 D=$HP_WORK/lint

@@ -1,7 +1,7 @@
 #!/bin/bash
 # hostpin pin: the pins of certificates, keys, CSRs and bundles equal the
 # classic openssl pipeline, in every output format; bad inputs are refused.
-# shellcheck source=lib-cli.sh
+# shellcheck source-path=SCRIPTDIR source=lib-cli.sh
 source "$HP_SRC/tests/cli/lib-cli.sh"
 
 D=$HP_WORK/pin

@@ -2,7 +2,7 @@
 # hostpin status: active or not for an OPENSSL_CONF with and without the
 # provider, a broken pins file, a module that cannot load, a missing
 # configuration; each verdict checked against what a real client does.
-# shellcheck source=lib-cli.sh
+# shellcheck source-path=SCRIPTDIR source=lib-cli.sh
 source "$HP_SRC/tests/cli/lib-cli.sh"
 
 [ -f "$HP_MODULES/hostpin.so" ] || {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # hostpin's help, version and usage errors: exit statuses and messages.
-# shellcheck source=lib-cli.sh
+# shellcheck source-path=SCRIPTDIR source=lib-cli.sh
 source "$HP_SRC/tests/cli/lib-cli.sh"
 
 hp_expect "--help" 0 "Usage: hostpin COMMAND" "$HOSTPIN" --help
