@@ -19,6 +19,20 @@ enum hp_mode { HP_MODE_ENFORCE = 0, HP_MODE_REPORT = 1 };
 
 typedef unsigned char hp_digest[HP_DIGEST_LEN];
 
+/* The certificates behind a rule's `certs`/`certs_dir` pins, kept (DER) for
+ * the pin store; rules without such pins have none. */
+struct hp_cert_st {
+    unsigned char *der;
+    size_t len;
+    char *file;             /* the certificate file it was read from */
+};
+struct hp_certs_st {
+    size_t n;
+    size_t ndir;            /* how many came from certs_dir */
+    struct hp_cert_st v[];
+};
+void hp_certs_free(struct hp_certs_st *c);
+
 struct hp_rule_st {
     char *host;             /* normalised: lower case, no trailing dot */
     int is_ip;              /* host is an IP literal (canonical text) */
@@ -32,6 +46,7 @@ struct hp_rule_st {
     size_t ncert_pins;      /* how many pins came from `certs` files */
     const char *file;       /* pins file that defines the rule */
     int line;
+    struct hp_certs_st *certs; /* NULL unless pinned by certificate files */
 };
 
 struct hp_pinset_st {
@@ -87,6 +102,11 @@ int hp_name_normalize(const char *in, size_t inlen, char out[HP_NAME_MAX],
  * with include_subdomains.  NULL if the name is not pinned. */
 const struct hp_rule_st *hp_pinset_lookup(const struct hp_pinset_st *ps,
                                           const char *name, int is_ip);
+/* Rule for a connection's name as given (not normalised): as
+ * hp_pinset_lookup, and a name that is not a valid host name (too long,
+ * odd characters) is still covered by an include_subdomains parent. */
+const struct hp_rule_st *hp_pinset_rule_for(const struct hp_pinset_st *ps,
+                                            const char *name);
 const struct hp_rule_st *hp_pinset_find_exact(const struct hp_pinset_st *ps,
                                               const char *name, size_t len);
 

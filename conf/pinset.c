@@ -25,6 +25,7 @@ static void free_rule(struct hp_rule_st *r)
     free(r->host);
     free(r->expires_text);
     free(r->pins);
+    hp_certs_free(r->certs);
 }
 
 static int build_table(struct hp_pinset_st *ps)
@@ -111,6 +112,47 @@ const struct hp_rule_st *hp_pinset_lookup(const struct hp_pinset_st *ps,
     return NULL;
 }
 
+/* A connection's name that is not itself a valid host name (longer than
+ * 253 bytes, control or space characters) cannot have an exact rule, since
+ * the pins file only holds valid names; but skipping it would let such a
+ * name under an include_subdomains rule escape its pins.  So its parents
+ * are still looked up. */
+static const struct hp_rule_st *odd_name_rule(const struct hp_pinset_st *ps,
+                                              const char *name, size_t len)
+{
+    const char *p;
+
+    for (p = memchr(name, '.', len); p != NULL;
+         p = memchr(p + 1, '.', len - (size_t)(p + 1 - name))) {
+        char norm[HP_NAME_MAX];
+        size_t rest = len - (size_t)(p + 1 - name);
+        const struct hp_rule_st *r;
+        int is_ip;
+
+        if (rest == 0 || rest >= HP_NAME_MAX ||
+            hp_name_normalize(p + 1, rest, norm, &is_ip) < 0 || is_ip)
+            continue;
+        r = hp_pinset_find_exact(ps, norm, strlen(norm));
+        if (r != NULL && r->include_subdomains)
+            return r;
+    }
+    return NULL;
+}
+
+const struct hp_rule_st *hp_pinset_rule_for(const struct hp_pinset_st *ps,
+                                            const char *name)
+{
+    char norm[HP_NAME_MAX];
+    size_t len;
+    int is_ip;
+
+    if (name == NULL || (len = strlen(name)) == 0)
+        return NULL;
+    if (hp_name_normalize(name, len, norm, &is_ip) >= 0)
+        return hp_pinset_lookup(ps, norm, is_ip);
+    return odd_name_rule(ps, name, len);
+}
+
 int hp_rule_active(const struct hp_rule_st *r, int64_t now)
 {
     return r->expires == 0 || now < r->expires;
@@ -146,14 +188,10 @@ void hp_decide(const struct hp_pinset_st *ps, const char *const *names,
     v->outcome = HP_UNPINNED;
     v->match_depth = -1;
     for (i = 0; i < nnames; i++) {
-        char norm[HP_NAME_MAX];
-        const struct hp_rule_st *r;
-        int is_ip, depth = -1;
+        const struct hp_rule_st *r = hp_pinset_rule_for(ps, names[i]);
+        int depth = -1;
 
-        if (names[i] == NULL ||
-            hp_name_normalize(names[i], strlen(names[i]), norm, &is_ip) < 0)
-            continue;
-        if ((r = hp_pinset_lookup(ps, norm, is_ip)) == NULL)
+        if (r == NULL)
             continue;
         if (!hp_rule_active(r, now)) {
             if (v->expired == NULL) {

@@ -40,6 +40,7 @@ struct names_st {
     char *ip;                   /* from X509_VERIFY_PARAM_get1_ip_asc */
     char peer[INET6_ADDRSTRLEN];
     char san[4][INET6_ADDRSTRLEN]; /* leaf IP identities, last resort */
+    int incomplete; /* a name could not be read (out of memory) */
 };
 
 static int hook_verify(X509_STORE_CTX *ctx);
@@ -107,11 +108,16 @@ static void add_leaf_ips(X509_STORE_CTX *ctx, struct names_st *nm)
     X509 *leaf = X509_STORE_CTX_get0_cert(ctx);
     GENERAL_NAMES *gens;
     int i, n, k = 0;
+    int crit = -1;
 
-    if (leaf == NULL ||
-        (gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL)) ==
-            NULL)
+    if (leaf == NULL)
         return;
+    gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, &crit, NULL);
+    if (gens == NULL) {
+        /* -1: no such extension; otherwise it could not be decoded. */
+        nm->incomplete = crit != -1;
+        return;
+    }
     n = sk_GENERAL_NAME_num(gens);
     for (i = 0; i < n && k < 4; i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
@@ -145,6 +151,13 @@ static void collect_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
      * curl would then print as the reason of a failure: drop it. */
     ERR_set_mark();
     nm->ip = X509_VERIFY_PARAM_get1_ip_asc(param);
+    if (nm->ip == NULL) {
+        /* NULL is also what an allocation failure returns: only the "no
+         * IP" error means there is none, anything else fails closed. */
+        unsigned long e = ERR_peek_last_error();
+
+        nm->incomplete = ERR_GET_REASON(e) != ERR_R_PASSED_NULL_PARAMETER;
+    }
     ERR_pop_to_mark();
     add_name(nm, nm->ip);
     if (ssl != NULL)
@@ -235,15 +248,9 @@ static int any_rule(const struct hp_pinset_st *ps, const struct names_st *nm)
 {
     size_t i;
 
-    for (i = 0; i < nm->n; i++) {
-        char norm[HP_NAME_MAX];
-        int is_ip;
-
-        if (hp_name_normalize(nm->v[i], strlen(nm->v[i]), norm, &is_ip) >=
-                0 &&
-            hp_pinset_lookup(ps, norm, is_ip) != NULL)
+    for (i = 0; i < nm->n; i++)
+        if (hp_pinset_rule_for(ps, nm->v[i]) != NULL)
             return 1;
-    }
     return 0;
 }
 
@@ -362,6 +369,11 @@ static int hook_verify(X509_STORE_CTX *ctx)
     }
     memset(&nm, 0, sizeof(nm));
     collect_names(ctx, api, ssl, &nm);
+    if (nm.incomplete) {
+        OPENSSL_free(nm.ip);
+        return refuse(ctx, HP_R_INTERNAL, "could not read the names of the "
+                                          "connection (out of memory)");
+    }
     /* A verification with neither a name nor a TLS connection (S/MIME,
      * `openssl verify` without a host) is none of hostpin's business. */
     if (nm.n == 0 && ssl == NULL) {

@@ -209,7 +209,8 @@ static void unpinned(void **state)
 }
 
 /* Names are compared without case and with one trailing dot removed; names
- * that cannot be host names select no rule. */
+ * that cannot be host names select no exact rule, but their valid parents
+ * still apply, so odd or over-long names cannot escape a subdomain rule. */
 static void names_normalised(void **state)
 {
     struct hp_verdict_st v;
@@ -221,8 +222,25 @@ static void names_normalised(void **state)
     assert_int_equal(v.outcome, HP_PASS);
     v = DECIDE(N("[::ffff:192.0.2.1]"), C(10));
     assert_int_equal(v.outcome, HP_UNPINNED); /* v4-mapped is another IP */
-    v = DECIDE(N("", "enforced example", "x\x01.wild.example"), C(10));
+    v = DECIDE(N("", "enforced example", "enforced.example\n"), C(10));
     assert_int_equal(v.outcome, HP_UNPINNED);
+    v = DECIDE(N("x\x01.wild.example"), C(10));
+    assert_int_equal(v.outcome, HP_FAIL);
+    v = DECIDE(N("x y.wild.example"), C(4));
+    assert_int_equal(v.outcome, HP_PASS);
+    {
+        /* 300 bytes: longer than any DNS name, still under wild.example */
+        char longname[320];
+
+        memset(longname, 'a', 300);
+        for (size_t i = 50; i < 300; i += 51)
+            longname[i] = '.';
+        strcpy(longname + 300, ".wild.example");
+        v = DECIDE(N(longname), C(10));
+        assert_int_equal(v.outcome, HP_FAIL);
+        v = DECIDE(N(longname), C(4));
+        assert_int_equal(v.outcome, HP_PASS);
+    }
 }
 
 /* expires = "2027-06-30": enforced through 23:59:59 UTC that day. */
