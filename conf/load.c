@@ -9,17 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
+#include "certs_int.h"
 #include "hostpin_conf.h"
 #include "pinset_int.h"
 
 /* Largest pins file read: beyond it the file is refused, not parsed. */
 #define HP_MAX_FILE_SIZE (64L * 1024 * 1024)
-#define HP_MAX_CERT_FILE (4L * 1024 * 1024)
 
 struct loader {
     struct hp_pinset_st *ps;
@@ -321,16 +316,6 @@ static int add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d)
     return 1;
 }
 
-static int pin_of_cert(X509 *x, hp_digest d)
-{
-    unsigned char *der = NULL;
-    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
-    int ok = len > 0 && hp_spki_digest(der, (size_t)len, d);
-
-    OPENSSL_free(der);
-    return ok;
-}
-
 /* Read a whole (small) file.  Refuses what is not a regular file so that a
  * FIFO or a device can never block the program. */
 static char *read_small_file(const char *path, long max, size_t *len,
@@ -379,65 +364,28 @@ out:
     return buf;
 }
 
-/* Every certificate of a PEM or DER file (bundles too) pins the rule. */
+char *hp_conf_read_small(const char *path, long max, size_t *len,
+                         const char **why)
+{
+    return read_small_file(path, max, len, why);
+}
+
+/* Every certificate of a PEM or DER file (bundles too) pins the rule; the
+ * certificates are kept for the pin store (certs_dir.c). */
 static int add_cert_file(struct loader *ld, const config_setting_t *s,
                          struct hp_rule_st *r, size_t *cap, const char *file)
 {
     char path[1024];
     const char *why = NULL;
-    size_t len = 0, count = 0;
-    char *data;
-    int ok = 0;
 
     if (file[0] != '/' && ld->basedir != NULL)
         snprintf(path, sizeof(path), "%s/%s", ld->basedir, file);
     else
         snprintf(path, sizeof(path), "%s", file);
-    if ((data = read_small_file(path, HP_MAX_CERT_FILE, &len, &why)) == NULL) {
-        SET_ERR(ld, s, "certificate file \"%s\": %s", path, why);
-        return 0;
-    }
-    if (strstr(data, "-----BEGIN") != NULL) {
-        BIO *b = BIO_new_mem_buf(data, (int)len);
-        X509 *x;
-
-        while (b != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
-            hp_digest d;
-            int good = pin_of_cert(x, d) && add_pin(r, cap, d);
-
-            X509_free(x);
-            if (!good)
-                break;
-            count++;
-        }
-        BIO_free(b);
-    } else {
-        const unsigned char *p = (const unsigned char *)data;
-        const unsigned char *end = p + len;
-        X509 *x;
-
-        while (p < end && (x = d2i_X509(NULL, &p, (long)(end - p)))) {
-            hp_digest d;
-            int good = pin_of_cert(x, d) && add_pin(r, cap, d);
-
-            X509_free(x);
-            if (!good)
-                break;
-            count++;
-        }
-        if (p != end)
-            count = 0; /* trailing garbage: refuse the whole file */
-    }
-    ERR_clear_error();
-    if (count == 0)
-        SET_ERR(ld, s, "certificate file \"%s\": no certificate could be "
-                       "read (expected PEM or DER X.509 certificates)",
-                path);
-    else
-        ok = 1;
-    r->ncert_pins += count;
-    free(data);
-    return ok;
+    if (hp_certs_add_file(r, cap, path, &why) > 0)
+        return 1;
+    SET_ERR(ld, s, "certificate file \"%s\": %s", path, why);
+    return 0;
 }
 
 static int cmp_digest(const void *a, const void *b)
@@ -449,7 +397,8 @@ static const char *const host_keys[] = {
     "host", "include_subdomains", "pins", "certs", "expires", "mode", NULL
 };
 static const char *const top_keys[] = { "version", "mode", "hosts",
-                                        "reload_interval", NULL };
+                                        "reload_interval", "certs_dir",
+                                        NULL };
 
 static int known(const char *const *keys, const char *name)
 {
@@ -616,7 +565,7 @@ static int load_config(struct loader *ld, config_t *cfg)
          i++) {
         if (!known(top_keys, config_setting_name(s))) {
             SET_ERR(ld, s, "unknown setting '%s' (expected version, mode, "
-                           "reload_interval or hosts)",
+                           "reload_interval, hosts or certs_dir)",
                     config_setting_name(s));
             return 0;
         }
@@ -661,6 +610,9 @@ static int load_config(struct loader *ld, config_t *cfg)
             if (!load_host(ld, config_setting_get_elem(hosts, (unsigned)i)))
                 return 0;
     }
+    if ((s = config_setting_get_member(root, "certs_dir")) != NULL &&
+        !hp_certs_dir_load(ld->ps, s, src_file(ld, s), ld->basedir, ld->err))
+        return 0;
     if (!hp_pinset_index(ld->ps)) {
         set_err(ld->err, ld->name, 0, "out of memory");
         return 0;
