@@ -18,10 +18,18 @@ fi
 unset OPENSSL_CONF OPENSSL_MODULES
 
 # In a sanitizer build hostpin.so needs the ASan runtime, which the system
-# openssl binary does not load by itself.
+# openssl binary does not load by itself: hp_openssl preloads it.  The
+# test environment may preload it into every program instead; here only
+# hp_openssl needs it (other tools, groff for one, break under it), and
+# the hostpin command, instrumented itself, gets leak detection back.
 HP_PRELOAD=
 if ldd "$HP_MODULES/hostpin.so" 2>/dev/null | grep -q libasan; then
     HP_PRELOAD=$(gcc -print-file-name=libasan.so 2>/dev/null)
+fi
+if [[ ${LD_PRELOAD:-} == *libasan* ]]; then
+    HP_PRELOAD=$LD_PRELOAD
+    unset LD_PRELOAD
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 fi
 
 # hp_openssl ARGS...: the openssl command, able to load hostpin.so.
