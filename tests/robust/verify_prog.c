@@ -13,7 +13,12 @@
  * loop: N verifications (genuine and impostor alternating), each with the
  *       expected result; prints the resident memory growth between the
  *       first tenth and the end (for valgrind and a flatness check).
- * once: one genuine and one impostor verification; exit 0 if as expected. */
+ * once: one genuine and one impostor verification; exit 0 if as expected.
+ * names: odd names (over-long, control and non-ASCII bytes, NUL inside,
+ *       empty, IPv6 spellings) set as the verification's host or IP, with a
+ *       careless verify callback that ignores name mismatches so that every
+ *       name reaches hostpin: the impostor must never pass for a name under
+ *       a pinned subtree, and nothing may crash. */
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <stdio.h>
@@ -74,6 +79,39 @@ static X509 *load_cert(const char *path)
 
 static X509_STORE *store;
 static STACK_OF(X509) *untrusted;
+
+/* Like a careless program: carries on past name mismatches. */
+static int ignore_names(int ok, X509_STORE_CTX *ctx)
+{
+    int e = X509_STORE_CTX_get_error(ctx);
+
+    return ok || e == X509_V_ERR_HOSTNAME_MISMATCH ||
+           e == X509_V_ERR_IP_ADDRESS_MISMATCH;
+}
+
+/* With a host of `len` bytes (may hold NULs) or an IP; the careless
+ * callback.  1 verified, 0 refused, -1 OpenSSL would not take the name. */
+static int verify_odd(X509 *leaf, const char *name, size_t len, int ip)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    X509_VERIFY_PARAM *param;
+    int r = -1, set;
+
+    if (ctx == NULL || !X509_STORE_CTX_init(ctx, store, leaf, untrusted)) {
+        X509_STORE_CTX_free(ctx);
+        return -1;
+    }
+    param = X509_STORE_CTX_get0_param(ctx);
+    set = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name)
+             : X509_VERIFY_PARAM_set1_host(param, name, len);
+    if (set) {
+        X509_STORE_CTX_set_verify_cb(ctx, ignore_names);
+        r = X509_verify_cert(ctx) == 1;
+    }
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    return r;
+}
 
 /* 1 verified, 0 refused, -1 could not even set up. */
 static int verify(X509 *leaf, const char *host)
@@ -186,6 +224,67 @@ int main(int argc, char **argv)
                "leaked\n", total, refused, total);
         if (total < 5)
             rc = 1; /* the hook path was not exercised */
+    } else if (strcmp(mode, "names") == 0) {
+        static const struct {
+            const char *name;
+            size_t len; /* 0: strlen */
+            int ip, pinned;
+        } odd[] = {
+            { "x\001y.pinned.test", 0, 0, 1 },
+            { "\xc3\xa9t\xc3\xa9.pinned.test", 0, 0, 1 },
+            { "\xff\xfe.PINNED.TEST.", 0, 0, 1 },
+            { "sp ace.pinned.test", 0, 0, 1 },
+            { "pinned.test\0.evil", 18, 0, 1 },
+            { "evil\0.pinned.test", 18, 0, 1 },
+            { "", 0, 0, 0 },
+            { ".", 0, 0, 0 },
+            { "..pinned.test", 0, 0, 1 },
+            { "\xc3\xa9.example", 0, 0, 0 },
+            { "::1", 0, 1, 1 },
+            { "0:0:0:0:0:0:0:1", 0, 1, 1 },
+            { "::2", 0, 1, 0 },
+            { "::ffff:127.0.0.1", 0, 1, 0 },
+        };
+        char longname[1100];
+        size_t i, checks = 0;
+
+        memset(longname, 'a', 1024);
+        for (i = 40; i < 1024; i += 41)
+            longname[i] = '.';
+        strcpy(longname + 1024, ".pinned.test");
+        for (i = 0; i <= sizeof(odd) / sizeof(odd[0]); i++) {
+            const char *nm = i < sizeof(odd) / sizeof(odd[0]) ? odd[i].name
+                                                             : longname;
+            size_t len = i < sizeof(odd) / sizeof(odd[0]) && odd[i].len
+                             ? odd[i].len
+                             : strlen(nm);
+            int ip = i < sizeof(odd) / sizeof(odd[0]) ? odd[i].ip : 0;
+            int pinned = i < sizeof(odd) / sizeof(odd[0]) ? odd[i].pinned : 1;
+            int g = verify_odd(genuine, nm, len, ip);
+            int m = verify_odd(impostor, nm, len, ip);
+
+            checks++;
+            if (g < 0 && m < 0) {
+                printf("name %zu: OpenSSL does not take it\n", i);
+                continue;
+            }
+            if (m == 1 && pinned) {
+                printf("name %zu: the impostor passed for a pinned name\n",
+                       i);
+                rc = 1;
+            } else if (g != 1) {
+                printf("name %zu: the genuine chain was refused\n", i);
+                rc = 1;
+            } else if (m == 0 && !pinned) {
+                printf("name %zu: refused although no rule applies\n", i);
+                rc = 1;
+            } else {
+                printf("name %zu: %s\n", i,
+                       pinned ? "impostor refused, genuine allowed"
+                              : "unpinned: both allowed");
+            }
+        }
+        printf("%zu odd names checked\n", checks);
     } else if (strcmp(mode, "loop") == 0 && argc > 8) {
         long n = atol(argv[8]), i, early = 0;
 
