@@ -43,6 +43,7 @@ struct ent {
 /* A pin of one entry: listed, or from a certificate file. */
 struct pin_ent {
     hp_digest d;
+    const char *src; /* file and line of the setting */
     int line;
     const char *cert_file; /* NULL for a listed pin */
     size_t seq;
@@ -227,7 +228,8 @@ static struct ent *find_repeats(struct linter *l, const config_setting_t *hosts,
 }
 
 static int add_pin(struct pin_ent **v, size_t *n, size_t *cap,
-                   const hp_digest d, int line, const char *cert_file)
+                   const hp_digest d, const char *src, int line,
+                   const char *cert_file)
 {
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
@@ -239,6 +241,7 @@ static int add_pin(struct pin_ent **v, size_t *n, size_t *cap,
         *cap = ncap;
     }
     memcpy((*v)[*n].d, d, HP_DIGEST_LEN);
+    (*v)[*n].src = src;
     (*v)[*n].line = line;
     (*v)[*n].cert_file = cert_file;
     (*v)[*n].seq = *n;
@@ -246,23 +249,26 @@ static int add_pin(struct pin_ent **v, size_t *n, size_t *cap,
     return 1;
 }
 
-/* Repeated pins of one entry, and an entry with no backup pin. */
-static void lint_pins(struct linter *l, const char *file, int line,
-                      const char *host, struct pin_ent *p, size_t n)
+/* Pins repeated within one entry (in two spellings, or also by a
+ * certificate file).  Missing backups are judged on the loaded rules
+ * (hp_lint_rules), which include certs_dir's pins. */
+static void lint_pins(struct linter *l, const char *host, struct pin_ent *p,
+                      size_t n)
 {
-    size_t i, first = 0, distinct = n ? 1 : 0;
+    size_t i, first = 0;
 
     if (n > 1) /* qsort's base must not be NULL, even for 0 elements */
         qsort(p, n, sizeof(*p), cmp_pin);
     for (i = 1; i < n; i++) {
+        const char *file = l->path;
         char pin[HP_PIN_STRLEN];
 
         if (memcmp(p[i].d, p[first].d, HP_DIGEST_LEN) != 0) {
             first = i;
-            distinct++;
             continue;
         }
         hp_pin_format(p[i].d, pin);
+        file = p[i].src;
         if (p[i].cert_file != NULL || p[first].cert_file != NULL)
             hp_lint_add(l, HP_LINT_DUP_PIN, file, p[i].line, host,
                         "host \"%s\": pin %s is given twice (%s%s%s and "
@@ -279,11 +285,6 @@ static void lint_pins(struct linter *l, const char *file, int line,
                         "host \"%s\": pin %s is listed twice (also at line "
                         "%d); remove the repeat", host, pin, p[first].line);
     }
-    if (distinct < 2)
-        hp_lint_add(l, HP_LINT_NO_BACKUP, file, line, host,
-                    "host \"%s\" has only one pin: add a backup pin, the pin "
-                    "of a key not yet in use, or rotating the key will break "
-                    "every connection", host);
 }
 
 static void lint_expiry(struct linter *l, const config_setting_t *h,
@@ -328,7 +329,7 @@ static void lint_host(struct linter *l, const config_setting_t *h,
             hp_digest d;
 
             if (hp_pin_parse(config_setting_get_string(p), d, NULL) &&
-                !add_pin(&pins, &npins, &cap, d,
+                !add_pin(&pins, &npins, &cap, d, src_file(l, p),
                          (int)config_setting_source_line(p), NULL))
                 l->oom = 1;
         }
@@ -347,12 +348,13 @@ static void lint_host(struct linter *l, const config_setting_t *h,
                 continue;
             hp_lint_cert_file(l, src_file(l, c), line, e->norm, f, &d, &nd);
             for (k = 0; k < nd; k++)
-                if (!add_pin(&pins, &npins, &cap, d[k], line, f))
+                if (!add_pin(&pins, &npins, &cap, d[k], src_file(l, c), line,
+                             f))
                     l->oom = 1;
             free(d);
         }
     }
-    lint_pins(l, e->file, e->line, e->norm, pins, npins);
+    lint_pins(l, e->norm, pins, npins);
     lint_expiry(l, h, e->norm);
     free(pins);
 }
@@ -369,20 +371,20 @@ static int cmp_item(const void *a, const void *b)
     return c;
 }
 
-static void walk(struct linter *l, config_t *cfg)
+static void walk(struct linter *l, config_t *cfg,
+                 const struct hp_pinset_st *ps)
 {
     const config_setting_t *hosts = config_lookup(cfg, "hosts");
     struct ent *e;
     size_t i, n;
 
-    if (hosts == NULL)
-        return;
-    n = (size_t)config_setting_length(hosts);
+    n = hosts != NULL ? (size_t)config_setting_length(hosts) : 0;
     if ((e = find_repeats(l, hosts, n)) == NULL)
         return;
     for (i = 0; i < n && !l->oom; i++)
         if (e[i].first < 0)
             lint_host(l, config_setting_get_elem(hosts, (unsigned)i), &e[i]);
+    hp_lint_rules(l, ps);
     for (i = 0; i < n; i++)
         free(e[i].norm);
     free(e);
@@ -440,7 +442,7 @@ int hp_conf_lint_file(const char *path, const struct hp_lint_opts_st *opts,
     config_init(&cfg);
     config_set_include_dir(&cfg, l.basedir);
     if (config_read_file(&cfg, path) == CONFIG_TRUE)
-        walk(&l, &cfg);
+        walk(&l, &cfg, ps);
     config_destroy(&cfg);
     ERR_clear_error();
     if (l.oom) {

@@ -165,3 +165,55 @@ void hp_lint_cert_file(struct linter *l, const char *file, int line,
     ERR_clear_error();
     sk_X509_pop_free(sk, X509_free);
 }
+
+/* One certificate kept by the loader (certs_dir): expired? */
+static void dir_cert(struct linter *l, const struct hp_rule_st *r,
+                     const struct hp_cert_st *c)
+{
+    const unsigned char *p = c->der;
+    X509 *x = d2i_X509(NULL, &p, (long)c->len);
+    time_t now = (time_t)hp_lint_now(l);
+    char subj[256], day[32];
+
+    hp_lint_perms(l, c->file, "certificate file");
+    if (x != NULL && X509_cmp_time(X509_get0_notAfter(x), &now) <= 0) {
+        X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+        day_of(X509_get0_notAfter(x), day, sizeof(day));
+        hp_lint_add(l, HP_LINT_CERT_EXPIRED, r->file, r->line, r->host,
+                    "host \"%s\": certificate file \"%s\" of certs_dir "
+                    "(%s) expired on %s; its key is still pinned, but the "
+                    "server has probably moved to a new certificate: put "
+                    "the current one in the folder", r->host, c->file, subj,
+                    day);
+    }
+    X509_free(x);
+    ERR_clear_error();
+}
+
+void hp_lint_rules(struct linter *l, const struct hp_pinset_st *ps)
+{
+    size_t i, k;
+
+    for (i = 0; i < ps->nrules; i++) {
+        const struct hp_rule_st *r = &ps->rules[i];
+        const struct hp_certs_st *c = r->certs;
+        /* Every pin written for the rule came from certs_dir files. */
+        int dir_only = c != NULL && c->ndir > 0 &&
+                       r->npins_written == c->ndir;
+
+        if (r->npins < 2 && dir_only)
+            hp_lint_add(l, HP_LINT_NO_BACKUP, r->file, r->line, r->host,
+                        "host \"%s\" has only one pin, from certs_dir: add "
+                        "a backup key's certificate as a second file (%s "
+                        "with another of .cer, .crt, .pem) or a hosts "
+                        "entry with a backup pin, or rotating the key will "
+                        "break every connection", r->host, r->host);
+        else if (r->npins < 2)
+            hp_lint_add(l, HP_LINT_NO_BACKUP, r->file, r->line, r->host,
+                        "host \"%s\" has only one pin: add a backup pin, "
+                        "the pin of a key not yet in use, or rotating the "
+                        "key will break every connection", r->host);
+        for (k = c != NULL ? c->n - c->ndir : 0; c != NULL && k < c->n; k++)
+            dir_cert(l, r, &c->v[k]);
+    }
+}

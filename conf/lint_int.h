@@ -22,4 +22,8 @@ void hp_lint_cert_file(struct linter *l, const char *file, int line,
                        const char *host, const char *name, hp_digest **d,
                        size_t *nd);
 
+/* Warnings judged on the loaded rules, which include what certs_dir adds:
+ * a host with no backup pin, certs_dir files (permissions, expiry). */
+void hp_lint_rules(struct linter *l, const struct hp_pinset_st *ps);
+
 #endif

@@ -23,8 +23,8 @@ for c in pin fetch check lint status; do
     done
 done
 man5=$(groff -man -Tutf8 -P-cbou "$HP_SRC/docs/hostpin.conf.5" 2>/dev/null)
-for k in version mode reload_interval hosts host include_subdomains pins \
-    certs expires; do
+for k in version mode reload_interval hosts certs_dir host \
+    include_subdomains pins certs expires; do
     hp_has "hostpin.conf(5) documents $k" "$man5" "       $k"
 done
 man7=$(groff -man -Tutf8 -P-cbou "$HP_SRC/docs/hostpin.7" 2>/dev/null)

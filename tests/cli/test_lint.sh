@@ -173,6 +173,43 @@ hp_expect "warning: certificate file writable by others" 0 \
     "./open/root.pem: warning: certificate file is writable by every user (mode 0666)" \
     "$HOSTPIN" lint certperm.conf
 
+# certs_dir: a folder of HOST.crt/.cer/.pem files; backups are counted
+# over the union of the folder and the host's entry.
+mkdir -p cdir
+cp inter.pem cdir/a.test.crt
+cp root.pem cdir/b.test.pem
+cp inter.pem cdir/b.test.crt
+chmod 644 cdir/*
+lint_file cdir 'version = 1;' 'certs_dir = "cdir";' 'hosts = (' \
+    "  { host = \"b.test\"; pins = [ \"$A\" ]; }," \
+    "  { host = \"c.test\"; pins = [ \"$A\" ]; }" ');'
+cp root.pem cdir/c.test.pem
+chmod 644 cdir/c.test.pem
+hp_run "$HOSTPIN" lint cdir.conf
+hp_is "certs_dir: exit 0" 0 "$RC"
+hp_has "certs_dir: a host with one file has no backup" "$OUT" \
+    "cdir.conf:2: warning: host \"a.test\" has only one pin, from certs_dir: add a backup key's certificate as a second file"
+hp_lacks "certs_dir: two files are two pins" "$OUT" 'host "b.test" has only one pin'
+hp_lacks "certs_dir adds to the host's entry" "$OUT" 'host "c.test" has only one pin'
+hp_has "certs_dir: summary" "$OUT" "cdir.conf: valid, 3 hosts, 1 warning"
+cp old.pem cdir/a.test.pem
+chmod 644 cdir/a.test.pem
+hp_expect "warning: expired certificate in certs_dir" 0 \
+    "cdir.conf:2: warning: host \"a.test\": certificate file \"./cdir/a.test.pem\" of certs_dir (/CN=old) expired on 2020-02-01" \
+    "$HOSTPIN" lint cdir.conf
+rm cdir/a.test.pem
+chmod 777 cdir
+hp_expect "warning: certs_dir folder writable by others" 0 \
+    "./cdir: warning: folder of the certificate file \"./cdir/" \
+    "$HOSTPIN" lint cdir.conf
+hp_has "certs_dir folder writable: mode" "$OUT" "is writable by every user (mode 0777)"
+chmod 755 cdir
+cp inter.pem 'cdir/*.wild.test.crt'
+hp_expect "error: certs_dir file not named after a host" 1 \
+    "cdir.conf:2: error: certs_dir \"./cdir\": file \"*.wild.test.crt\" is not named after a host" \
+    "$HOSTPIN" lint cdir.conf
+rm 'cdir/*.wild.test.crt'
+
 # Several findings: sorted by line, counted in the summary.
 lint_file many 'version = 1;' 'hosts = (' \
     "  { host = \"a.test\"; pins = [ \"$A\" ]; }," \
