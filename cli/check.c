@@ -180,8 +180,8 @@ static int judge(struct check *ck, int verified, int64_t now)
         printf("\n");
     }
     if (!verified) {
-        snprintf(msg, sizeof(msg), "CANNOT VERIFY: OpenSSL does not trust "
-                 "this server (%s at depth %d), so every client refuses it "
+        snprintf(msg, sizeof(msg), "CANNOT VERIFY: OpenSSL rejects this "
+                 "server's certificate (%s at depth %d), so every client refuses it "
                  "before any pin is checked; fix that first (--cafile for a "
                  "private CA)", hp_cli_verify_error(ck->conn.first_error ?
                  ck->conn.first_error : ck->conn.verify_result),

@@ -105,7 +105,13 @@ hp_has "closed port: on stderr" "$ERR" "hostpin check: cannot connect to 127.0.0
 ck --connect 127.0.0.1 "pinned.test:$GPORT"
 hp_is "untrusted chain: exit 3" 3 "$RC"
 hp_has "untrusted chain: explained" "$OUT" \
-    "CANNOT VERIFY: OpenSSL does not trust this server (unable to get local issuer certificate at depth 1)"
+    "CANNOT VERIFY: OpenSSL rejects this server's certificate (unable to get local issuer certificate at depth 1)"
+ck "${TLS[@]}" "other.test:$GPORT"
+hp_is "no rule: not even connected" "" "$(grep '^Server:' <<<"$OUT")"
+hp_run "$HOSTPIN" check --pins "$HP_WORK/only.conf" --cafile "$P/bundle.pem" \
+    --servername pinned.test "localhost.localdomain:$GPORT" --connect 127.0.0.1
+hp_is "name mismatch: exit 3" 3 "$RC"
+hp_has "name mismatch: explained" "$OUT" "(hostname mismatch at depth 0)"
 ck "${TLS[@]}" --timeout 3 "pinned.test:$GPORT" --connect "127.0.0.1:$GPORT"
 hp_is "--connect ADDR:PORT: exit 0" 0 "$RC"
 
