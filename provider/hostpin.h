@@ -13,6 +13,7 @@
 #define HP_R_PIN_MISMATCH 1
 #define HP_R_PINS_FILE 2
 #define HP_R_INTERNAL 3
+#define HP_R_STORE_URI 4
 
 /* provider.c: raise an error through the core upcalls. */
 void hp_prov_raise(const char *func, int line, int reason, const char *fmt,
@@ -53,6 +54,9 @@ const char *hp_state_pins_path(void);
 
 /* hook.c */
 int hp_hook_install(void);
+
+/* store.c: the OSSL_STORE loader for hostpin: URIs. */
+extern const OSSL_ALGORITHM hp_store_algorithms[];
 
 /* ssl.c: libssl reached at run time (it may be loaded privately). */
 struct ssl_st;

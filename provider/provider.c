@@ -42,6 +42,7 @@ static const OSSL_ITEM reason_strings[] = {
     { HP_R_PIN_MISMATCH, "certificate chain does not match pins" },
     { HP_R_PINS_FILE, "pins file unusable" },
     { HP_R_INTERNAL, "internal error" },
+    { HP_R_STORE_URI, "not in the pin store" },
     { 0, NULL }
 };
 
@@ -120,9 +121,8 @@ static const OSSL_ALGORITHM *hp_query(void *provctx, int operation_id,
                                       int *no_cache)
 {
     (void)provctx;
-    (void)operation_id;
     *no_cache = 0;
-    return NULL;
+    return operation_id == OSSL_OP_STORE ? hp_store_algorithms : NULL;
 }
 
 static const OSSL_ITEM *hp_reason_strings(void *provctx)
