@@ -157,6 +157,30 @@ static const struct hp_rule_st *ref_lookup(const struct hp_pinset_st *ps,
     return best;
 }
 
+/* A name that is no valid host name (odd characters, too long) has no
+ * exact rule, but the first of its valid parents with include_subdomains
+ * still applies (DESIGN 3.2: it must not escape a subdomain rule). */
+static const struct hp_rule_st *ref_odd(const struct hp_pinset_st *ps,
+                                        const char *name)
+{
+    const char *p;
+
+    for (p = strchr(name, '.'); p != NULL; p = strchr(p + 1, '.')) {
+        char norm[HP_NAME_MAX];
+        int is_ip = 0;
+        size_t i;
+
+        if (hp_name_normalize(p + 1, strlen(p + 1), norm, &is_ip) < 0 ||
+            is_ip)
+            continue;
+        for (i = 0; i < ps->nrules; i++)
+            if (ps->rules[i].include_subdomains &&
+                strcmp(ps->rules[i].host, norm) == 0)
+                return &ps->rules[i];
+    }
+    return NULL;
+}
+
 static const struct hp_rule_st *rule_of(const struct hp_pinset_st *ps,
                                         const char *name)
 {
@@ -164,11 +188,15 @@ static const struct hp_rule_st *rule_of(const struct hp_pinset_st *ps,
     int is_ip = 0;
     const struct hp_rule_st *r;
 
-    if (name == NULL || hp_name_normalize(name, strlen(name), norm,
-                                          &is_ip) < 0)
+    if (name == NULL || name[0] == '\0')
         return NULL;
-    r = hp_pinset_lookup(ps, norm, is_ip);
-    check(r == ref_lookup(ps, norm, is_ip), "lookup agrees with a scan");
+    r = hp_pinset_rule_for(ps, name);
+    if (hp_name_normalize(name, strlen(name), norm, &is_ip) >= 0)
+        check(r == ref_lookup(ps, norm, is_ip) &&
+                  r == hp_pinset_lookup(ps, norm, is_ip),
+              "lookup agrees with a scan");
+    else
+        check(r == ref_odd(ps, name), "odd names keep their parents' rule");
     return r;
 }
 
@@ -189,7 +217,7 @@ static int chain_has(const struct hp_rule_st *r, const hp_digest *chain,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct src s = { data, size };
-    char text[8192], names_buf[4][128], msg[1200];
+    char text[8192], names_buf[4][384], msg[1200];
     const char *names[4];
     hp_digest chain[6];
     size_t nnames, nchain, i;
@@ -214,11 +242,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         names[i] = names_buf[i];
         if (kind % 4 == 3) { /* raw bytes: odd names of any kind */
-            size_t n = take(&s) % 24, k;
+            size_t n = take(&s) % 24, k, at = 0;
 
+            if (kind & 0x20) { /* over-long: 260 bytes of labels first */
+                for (k = 0; k < 260; k++)
+                    names_buf[i][at++] = k % 50 == 49 ? '.' : 'x';
+            }
             for (k = 0; k < n; k++)
-                names_buf[i][k] = (char)take(&s);
-            names_buf[i][n] = '\0';
+                names_buf[i][at++] = (char)take(&s);
+            names_buf[i][at] = '\0';
+            if (kind & 0x40) { /* ... under a parent from the vocabulary */
+                at = strlen(names_buf[i]);
+                names_buf[i][at++] = '.';
+                dns_name(&s, names_buf[i] + at, sizeof(names_buf[i]) - at,
+                         1);
+            }
         } else if (kind % 4 == 2) {
             snprintf(names_buf[i], sizeof(names_buf[i]), "%s",
                      ips[take(&s) % NIPS]);
