@@ -13,6 +13,8 @@ for page in hostpin.1 hostpin.conf.5 hostpin.7; do
     fi
     hp_run groff -man -Tutf8 -ww -z "$f"
     hp_is "$page renders without warnings" "" "$ERR"
+    hp_is "$page has no control characters" "" \
+        "$(LC_ALL=C grep -n '[[:cntrl:]]' "$f" | grep -v "$(printf '\t')" || true)"
 done
 
 man1=$(groff -man -Tutf8 -P-cbou "$HP_SRC/docs/hostpin.1" 2>/dev/null)
