@@ -28,6 +28,7 @@ static const struct command commands[] = {
     { "lint", hp_cli_lint, "errors and risky settings in a pins file" },
     { "status", hp_cli_status, "is pinning active in this OpenSSL "
                                "configuration?" },
+    { "import", hp_cli_import, "pins of other products' pinning configs" },
     { NULL, NULL, NULL }
 };
 
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
             if (strcmp(c->name, args[0]) == 0)
                 return c->run(2, args);
         fprintf(stderr, "hostpin: no command '%s'. Commands: pin, fetch, "
-                        "check, lint, status.\n", args[0]);
+                        "check, lint, status, import.\n", args[0]);
         return HP_EXIT_USAGE;
     }
     for (c = commands; c->name != NULL; c++)
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
                 name);
     else
         fprintf(stderr, "hostpin: no command '%s'. Commands: pin, fetch, "
-                        "check, lint, status.\n", name);
+                        "check, lint, status, import.\n", name);
     fprintf(stderr, "Try 'hostpin --help'.\n");
     return HP_EXIT_USAGE;
 }
