@@ -1,10 +1,20 @@
 /* SPKI digests of chain certificates: SHA-256 over the DER encoding of the
  * SubjectPublicKeyInfo.  (X509_pubkey_digest hashes only the key bits, which
  * is not the pin.)  The digest is fetched once, on first use, never at
- * provider init. */
+ * provider init.
+ *
+ * Each certificate's digest is cached in its ex_data: trust anchors live in
+ * the X509_STORE for the whole process and a certificate verified again
+ * (the same X509 object) costs a copy instead of an encoding and a hash.
+ * X509_set_ex_data is not safe against readers on other threads (it may
+ * grow the stack), so the slot is filled once, in new_func, while the object
+ * is still private to the thread that creates it; afterwards only the
+ * cache's contents change, published by an atomic state. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -12,6 +22,17 @@
 
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256;
+
+enum { CACHE_EMPTY = 0, CACHE_BUSY, CACHE_READY };
+
+struct digest_cache {
+    const X509 *owner;      /* guards against another library's slot */
+    _Atomic int state;
+    const X509_PUBKEY *key; /* the key the digest is of */
+    hp_digest d;
+};
+
+static _Atomic int cache_idx = -1;
 
 static void md_init(void)
 {
@@ -47,11 +68,92 @@ static int digest_spki(const X509_PUBKEY *pk, hp_digest out)
     return i2d_X509_PUBKEY(pk, &p) == len && digest_der(buf, len, out);
 }
 
+static void cache_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                      long argl, void *argp)
+{
+    struct digest_cache *c = OPENSSL_zalloc(sizeof(*c));
+
+    (void)ptr;
+    (void)argl;
+    (void)argp;
+    if (c == NULL)
+        return;
+    c->owner = parent;
+    if (!CRYPTO_set_ex_data(ad, idx, c))
+        OPENSSL_free(c);
+}
+
+static void cache_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                       long argl, void *argp)
+{
+    struct digest_cache *c = ptr;
+
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    if (c != NULL && c->owner == parent)
+        OPENSSL_free(c);
+}
+
+/* A copy gets its own (empty) cache, never the original's pointer. */
+static int cache_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from,
+                     void **from_d, int idx, long argl, void *argp)
+{
+    (void)to;
+    (void)from;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    *from_d = NULL;
+    return 1;
+}
+
+int hp_chain_init(void)
+{
+    OSSL_LIB_CTX *prev;
+    int idx;
+
+    /* Certificates are created in the default context's registry, like
+     * X509_STORE_CTX (see hp_hook_install). */
+    prev = OSSL_LIB_CTX_set0_default(OSSL_LIB_CTX_get0_global_default());
+    idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509, 0, NULL, cache_new,
+                                  cache_dup, cache_free);
+    OSSL_LIB_CTX_set0_default(prev);
+    if (idx < 0)
+        return 0;
+    atomic_store(&cache_idx, idx);
+    return 1;
+}
+
 int hp_chain_digest(X509 *x, hp_digest out)
 {
     const X509_PUBKEY *pk = X509_get_X509_PUBKEY(x);
+    int idx = atomic_load_explicit(&cache_idx, memory_order_relaxed);
+    struct digest_cache *c = idx >= 0 ? X509_get_ex_data(x, idx) : NULL;
+    int expect = CACHE_EMPTY;
 
-    return pk != NULL && digest_spki(pk, out);
+    if (pk == NULL)
+        return 0;
+    if (c != NULL && c->owner != x)
+        c = NULL;
+    if (c != NULL &&
+        atomic_load_explicit(&c->state, memory_order_acquire) ==
+            CACHE_READY &&
+        c->key == pk) {
+        memcpy(out, c->d, HP_DIGEST_LEN);
+        return 1;
+    }
+    if (!digest_spki(pk, out))
+        return 0;
+    /* First to get here fills the cache; others just computed their own. */
+    if (c != NULL && atomic_compare_exchange_strong(&c->state, &expect,
+                                                    CACHE_BUSY)) {
+        c->key = pk;
+        memcpy(c->d, out, HP_DIGEST_LEN);
+        atomic_store_explicit(&c->state, CACHE_READY, memory_order_release);
+    }
+    return 1;
 }
 
 int hp_pkey_digest(EVP_PKEY *pkey, hp_digest out)

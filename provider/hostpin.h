@@ -69,7 +69,9 @@ struct hp_ssl_api_st {
 };
 const struct hp_ssl_api_st *hp_ssl_api(void);
 
-/* chain.c: SPKI digests of certificates. */
+/* chain.c: SPKI digests of certificates, cached per certificate once
+ * hp_chain_init registered the cache (provider init; cheap). */
+int hp_chain_init(void);
 int hp_chain_digest(X509 *x, hp_digest out);
 int hp_pkey_digest(EVP_PKEY *pkey, hp_digest out);
 

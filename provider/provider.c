@@ -134,6 +134,8 @@ static const OSSL_ITEM *hp_reason_strings(void *provctx)
 static void install(void)
 {
     installed = hp_hook_install();
+    /* Without it digests are still right, only not cached. */
+    hp_chain_init();
     if (!installed)
         HP_LOG(LOG_ERR, "could not register the verification hook; "
                         "certificates are NOT pinned in this process");
