@@ -33,6 +33,17 @@ struct hp_certs_st {
 };
 void hp_certs_free(struct hp_certs_st *c);
 
+/* Chain policy (issue: key and signature rules).  -1 = not set here (a
+ * host's policy inherits the top-level one key by key); 0 = no demand. */
+struct hp_policy_st {
+    int min_rsa_bits;
+    int min_ec_bits;
+    int min_sig_bits;       /* hash strength: sha1 160, sha256 256, ... */
+    int require_ca;         /* every certificate above the leaf CA:TRUE */
+    const char *file;       /* where the policy group is, for messages */
+    int line;
+};
+
 struct hp_rule_st {
     char *host;             /* normalised: lower case, no trailing dot */
     int is_ip;              /* host is an IP literal (canonical text) */
@@ -47,6 +58,9 @@ struct hp_rule_st {
     const char *file;       /* pins file that defines the rule */
     int line;
     struct hp_certs_st *certs; /* NULL unless pinned by certificate files */
+    struct hp_policy_st policy; /* the host's own `policy`, keys -1 if unset */
+    hp_digest *deny;        /* the host's `deny` pins, sorted */
+    size_t ndeny;
 };
 
 struct hp_pinset_st {
@@ -60,6 +74,20 @@ struct hp_pinset_st {
     int reload_interval;    /* seconds between checks for a changed file */
     char **files;           /* names that rules' `file` point into */
     size_t nfiles;
+    struct hp_policy_st policy; /* top-level `policy`, keys -1 if unset */
+    int policy_all;         /* policy_scope = "all" */
+    int has_policy;         /* some policy anywhere: chains need details */
+    hp_digest *deny;        /* top-level `deny`, sorted */
+    size_t ndeny;
+    int deny_line;
+    hp_digest *allow;       /* `allow_interception` anchors, sorted */
+    size_t nallow;
+    int report_syslog;      /* report = { syslog = ...; file = ...; } */
+    char *report_file;      /* NULL: no report file */
+    char *include_dir;      /* resolved `include_dir`, NULL if none */
+    /* Set when the set is backed by a compiled index (hostpin_index.h):
+     * `rules` and `table` are then NULL; use the lookup functions. */
+    struct hp_index_st *index;
 };
 
 /* What went wrong while loading: file, line (0 if none) and a message that
@@ -123,6 +151,9 @@ enum hp_outcome {
     HP_FAIL          /* an enforced rule failed: refuse */
 };
 
+/* Why a verdict is FAIL or REPORT. */
+enum hp_why { HP_WHY_NONE = 0, HP_WHY_PIN, HP_WHY_POLICY, HP_WHY_DENY };
+
 struct hp_verdict_st {
     enum hp_outcome outcome;
     const struct hp_rule_st *rule;    /* failing rule (FAIL/REPORT), or the
@@ -131,7 +162,43 @@ struct hp_verdict_st {
     int match_depth;                  /* PASS: chain depth of the match */
     const struct hp_rule_st *expired; /* a rule skipped because expired */
     size_t expired_name_index;
+    enum hp_why why;                  /* FAIL/REPORT: what failed */
+    int bad_depth;                    /* DENY/POLICY: offending certificate */
+    char detail[160];                 /* DENY/POLICY: what is wrong */
+    const char *where_file;           /* the setting that decided */
+    int where_line;
+    int exempt;                       /* anchor is an allowed interception
+                                         CA: pins not applied */
+    int has_name;                     /* rule == NULL: no name had a rule */
 };
+
+/* What the decision knows of one certificate of the built chain (leaf
+ * first, trust anchor last). */
+enum hp_key_kind { HP_KEY_OTHER = 0, HP_KEY_RSA, HP_KEY_EC };
+struct hp_cert_info_st {
+    hp_digest spki;
+    enum hp_key_kind key_kind;
+    int key_bits;
+    int sig_bits;           /* hash strength of its signature; 0: none
+                               separate (EdDSA), -1: unknown */
+    int is_ca;              /* basicConstraints CA:TRUE */
+};
+
+
+/* The full decision: deny pins, then chain policy, then pins (skipped when
+ * the trust anchor is an allowed interception CA).  `details` says whether
+ * key and signature fields of `chain` are filled in (without them no
+ * policy is checked).  When no name has an active rule, top-level deny
+ * pins still apply, and so does the top-level policy if its scope is
+ * "all". */
+void hp_decide_chain(const struct hp_pinset_st *ps, const char *const *names,
+                     size_t nnames, const struct hp_cert_info_st *chain,
+                     size_t nchain, int details, int64_t now,
+                     struct hp_verdict_st *v);
+/* The effective policy of a rule (NULL: the top-level one). */
+void hp_policy_effective(const struct hp_pinset_st *ps,
+                         const struct hp_rule_st *r, struct hp_policy_st *out);
+int hp_digest_in(const hp_digest *set, size_t n, const hp_digest d);
 
 void hp_decide(const struct hp_pinset_st *ps, const char *const *names,
                size_t nnames, const hp_digest *chain, size_t nchain,

@@ -11,26 +11,13 @@
 
 #include "certs_int.h"
 #include "hostpin_conf.h"
+#include "load_int.h"
 #include "pinset_int.h"
 
 /* Largest pins file read: beyond it the file is refused, not parsed. */
 #define HP_MAX_FILE_SIZE (64L * 1024 * 1024)
 
-struct loader {
-    struct hp_pinset_st *ps;
-    struct hp_error_st *err;
-    const char *name;    /* file name for messages */
-    const char *basedir; /* for relative certificate paths */
-    const char *text;    /* the text being loaded, for error lines */
-    size_t cap;          /* allocated rules */
-};
-
-/* printf-checked, which clang's -Wformat-nonliteral (-Wformat=2) needs. */
-static void set_err(struct hp_error_st *err, const char *file, int line,
-                    const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void set_err(struct hp_error_st *err, const char *file, int line,
+void hp_load_err(struct hp_error_st *err, const char *file, int line,
                     const char *fmt, ...)
 {
     va_list ap;
@@ -42,7 +29,7 @@ static void set_err(struct hp_error_st *err, const char *file, int line,
     va_end(ap);
 }
 
-static const char *src_file(const struct loader *ld, const config_setting_t *s)
+const char *hp_load_file_of(const struct loader *ld, const config_setting_t *s)
 {
     const char *f = config_setting_source_file(s);
 
@@ -160,7 +147,7 @@ static int string_elem_line(const char *text, int line, const char *value)
     return run != NULL && strings_spell(run, p, value) ? run_line : line;
 }
 
-static int src_line(const struct loader *ld, const config_setting_t *s)
+int hp_load_line_of(const struct loader *ld, const config_setting_t *s)
 {
     int line = (int)config_setting_source_line(s);
     const config_setting_t *up = config_setting_parent(s);
@@ -174,8 +161,6 @@ static int src_line(const struct loader *ld, const config_setting_t *s)
     return line;
 }
 
-#define SET_ERR(ld, s, ...) \
-    set_err((ld)->err, src_file(ld, s), src_line(ld, s), __VA_ARGS__)
 
 void hp_error_format(const struct hp_error_st *err, char *buf, size_t len)
 {
@@ -186,7 +171,7 @@ void hp_error_format(const struct hp_error_st *err, char *buf, size_t len)
 }
 
 /* Rules point at file names owned by the pin set. */
-static const char *intern_file(struct loader *ld, const char *f)
+const char *hp_load_intern(struct loader *ld, const char *f)
 {
     struct hp_pinset_st *ps = ld->ps;
     char **n;
@@ -204,7 +189,7 @@ static const char *intern_file(struct loader *ld, const char *f)
     return n[ps->nfiles++];
 }
 
-static int parse_mode(struct loader *ld, const config_setting_t *s,
+int hp_load_mode(struct loader *ld, const config_setting_t *s,
                       enum hp_mode *out)
 {
     const char *v;
@@ -226,7 +211,7 @@ static int parse_mode(struct loader *ld, const config_setting_t *s,
     return 1;
 }
 
-static int is_list(const config_setting_t *s)
+int hp_load_is_list(const config_setting_t *s)
 {
     int t = config_setting_type(s);
 
@@ -394,11 +379,14 @@ static int cmp_digest(const void *a, const void *b)
 }
 
 static const char *const host_keys[] = {
-    "host", "include_subdomains", "pins", "certs", "expires", "mode", NULL
+    "host", "include_subdomains", "pins", "certs", "expires", "mode",
+    "policy", "deny", NULL
 };
-static const char *const top_keys[] = { "version", "mode", "hosts",
-                                        "reload_interval", "certs_dir",
-                                        NULL };
+static const char *const top_keys[] = {
+    "version", "mode", "hosts", "reload_interval", "certs_dir", "policy",
+    "policy_scope", "deny", "allow_interception", "report", "include_dir",
+    NULL
+};
 
 static int known(const char *const *keys, const char *name)
 {
@@ -425,8 +413,8 @@ static int load_host(struct loader *ld, const config_setting_t *h)
     for (i = 0; (s = config_setting_get_elem(h, (unsigned)i)) != NULL; i++) {
         if (!known(host_keys, config_setting_name(s))) {
             SET_ERR(ld, s, "unknown setting '%s' in host entry (expected "
-                           "host, include_subdomains, pins, certs, expires "
-                           "or mode)", config_setting_name(s));
+                           "host, include_subdomains, pins, certs, expires, "
+                           "mode, policy or deny)", config_setting_name(s));
             return 0;
         }
     }
@@ -456,7 +444,7 @@ static int load_host(struct loader *ld, const config_setting_t *h)
     r->is_ip = is_ip;
     r->mode = ps->mode;
     r->line = (int)config_setting_source_line(h);
-    if ((r->file = intern_file(ld, src_file(ld, h))) == NULL ||
+    if ((r->file = hp_load_intern(ld, hp_load_file_of(ld, h))) == NULL ||
         (r->host = strdup(norm)) == NULL)
         goto oom_rule;
     ps->nrules++; /* owned by the set from here on */
@@ -474,7 +462,13 @@ static int load_host(struct loader *ld, const config_setting_t *h)
         }
     }
     if ((s = config_setting_get_member(h, "mode")) != NULL &&
-        !parse_mode(ld, s, &r->mode))
+        !hp_load_mode(ld, s, &r->mode))
+        return 0;
+    if ((s = config_setting_get_member(h, "policy")) != NULL &&
+        !hp_load_policy(ld, s, &r->policy))
+        return 0;
+    if ((s = config_setting_get_member(h, "deny")) != NULL &&
+        !hp_load_pin_list(ld, s, "deny", &r->deny, &r->ndeny))
         return 0;
     if ((s = config_setting_get_member(h, "expires")) != NULL) {
         if (config_setting_type(s) != CONFIG_TYPE_STRING ||
@@ -487,7 +481,7 @@ static int load_host(struct loader *ld, const config_setting_t *h)
             goto oom;
     }
     if ((s = config_setting_get_member(h, "pins")) != NULL) {
-        if (!is_list(s)) {
+        if (!hp_load_is_list(s)) {
             SET_ERR(ld, s, "'pins' must be a list of strings: pins = [ "
                            "\"sha256/...\", \"sha256/...\" ];");
             return 0;
@@ -516,7 +510,7 @@ static int load_host(struct loader *ld, const config_setting_t *h)
         }
     }
     if ((s = config_setting_get_member(h, "certs")) != NULL) {
-        if (!is_list(s)) {
+        if (!hp_load_is_list(s)) {
             SET_ERR(ld, s, "'certs' must be a list of file names: certs = "
                            "[ \"/etc/hostpin/certs/a.pem\" ];");
             return 0;
@@ -552,8 +546,83 @@ oom_rule:
     free(r->host);
     r->host = NULL;
 oom:
-    set_err(ld->err, ld->name, 0, "out of memory");
+    hp_load_err(ld->err, ld->name, 0, "out of memory");
     return 0;
+}
+
+/* A drop-in file of include_dir: hosts only (and an optional version). */
+static int load_dropin(struct loader *ld, config_t *cfg)
+{
+    config_setting_t *root = config_root_setting(cfg), *s;
+    size_t i, n;
+
+    for (i = 0; (s = config_setting_get_elem(root, (unsigned)i)) != NULL;
+         i++) {
+        const char *k = config_setting_name(s);
+
+        if (strcmp(k, "version") == 0 &&
+            (config_setting_type(s) == CONFIG_TYPE_INT ||
+             config_setting_type(s) == CONFIG_TYPE_INT64) &&
+            config_setting_get_int64(s) == 1)
+            continue;
+        if (strcmp(k, "hosts") != 0) {
+            SET_ERR(ld, s, "'%s' is not allowed in a drop-in file (expected "
+                           "hosts = ( ... ); and optionally version = 1;)",
+                    k);
+            return 0;
+        }
+        if (!hp_load_is_list(s)) {
+            SET_ERR(ld, s, "'hosts' must be a list of groups: hosts = "
+                           "( { host = \"...\"; pins = [ ... ]; } );");
+            return 0;
+        }
+        n = (size_t)config_setting_length(s);
+        for (size_t h = 0; h < n; h++)
+            if (!load_host(ld, config_setting_get_elem(s, (unsigned)h)))
+                return 0;
+    }
+    return 1;
+}
+
+static int cmp_rule_host(const void *a, const void *b)
+{
+    const struct hp_rule_st *x = *(const struct hp_rule_st *const *)a;
+    const struct hp_rule_st *y = *(const struct hp_rule_st *const *)b;
+    int c = strcmp(x->host, y->host);
+
+    return c != 0 ? c : (x < y ? -1 : x > y);
+}
+
+/* With drop-ins, a host belongs to one file: the same host in two files is
+ * an error naming both (repeats within one file are lint's business). */
+static int one_file_per_host(struct loader *ld)
+{
+    struct hp_pinset_st *ps = ld->ps;
+    const struct hp_rule_st **v;
+    size_t i;
+    int ok = 1;
+
+    if (ps->nrules < 2)
+        return 1;
+    if ((v = malloc(ps->nrules * sizeof(*v))) == NULL) {
+        hp_load_err(ld->err, ld->name, 0, "out of memory");
+        return 0;
+    }
+    for (i = 0; i < ps->nrules; i++)
+        v[i] = &ps->rules[i];
+    qsort(v, ps->nrules, sizeof(*v), cmp_rule_host);
+    for (i = 1; i < ps->nrules && ok; i++) {
+        if (strcmp(v[i]->host, v[i - 1]->host) == 0 &&
+            strcmp(v[i]->file, v[i - 1]->file) != 0) {
+            hp_load_err(ld->err, v[i]->file, v[i]->line,
+                        "host \"%s\" is also defined in %s:%d (a host may "
+                        "be defined in one file only)", v[i]->host,
+                        v[i - 1]->file, v[i - 1]->line);
+            ok = 0;
+        }
+    }
+    free(v);
+    return ok;
 }
 
 static int load_config(struct loader *ld, config_t *cfg)
@@ -565,14 +634,15 @@ static int load_config(struct loader *ld, config_t *cfg)
          i++) {
         if (!known(top_keys, config_setting_name(s))) {
             SET_ERR(ld, s, "unknown setting '%s' (expected version, mode, "
-                           "reload_interval, hosts or certs_dir)",
-                    config_setting_name(s));
+                           "reload_interval, hosts, certs_dir, include_dir, "
+                           "policy, policy_scope, deny, allow_interception "
+                           "or report)", config_setting_name(s));
             return 0;
         }
     }
     s = config_setting_get_member(root, "version");
     if (s == NULL) {
-        set_err(ld->err, ld->name, 0, "no 'version' setting (expected "
+        hp_load_err(ld->err, ld->name, 0, "no 'version' setting (expected "
                                       "version = 1; at the top)");
         return 0;
     }
@@ -596,11 +666,11 @@ static int load_config(struct loader *ld, config_t *cfg)
         ld->ps->reload_interval = (int)config_setting_get_int64(s);
     }
     if ((s = config_setting_get_member(root, "mode")) != NULL &&
-        !parse_mode(ld, s, &ld->ps->mode))
+        !hp_load_mode(ld, s, &ld->ps->mode))
         return 0;
     hosts = config_setting_get_member(root, "hosts");
     if (hosts != NULL) {
-        if (!is_list(hosts)) {
+        if (!hp_load_is_list(hosts)) {
             SET_ERR(ld, hosts, "'hosts' must be a list of groups: hosts = "
                                "( { host = \"...\"; pins = [ ... ]; } );");
             return 0;
@@ -610,11 +680,16 @@ static int load_config(struct loader *ld, config_t *cfg)
             if (!load_host(ld, config_setting_get_elem(hosts, (unsigned)i)))
                 return 0;
     }
+    if (!hp_load_top_extras(ld, root))
+        return 0;
+    if ((s = config_setting_get_member(root, "include_dir")) != NULL &&
+        (!hp_load_include_dir(ld, s, load_dropin) || !one_file_per_host(ld)))
+        return 0;
     if ((s = config_setting_get_member(root, "certs_dir")) != NULL &&
-        !hp_certs_dir_load(ld->ps, s, src_file(ld, s), ld->basedir, ld->err))
+        !hp_certs_dir_load(ld->ps, s, hp_load_file_of(ld, s), ld->basedir, ld->err))
         return 0;
     if (!hp_pinset_index(ld->ps)) {
-        set_err(ld->err, ld->name, 0, "out of memory");
+        hp_load_err(ld->err, ld->name, 0, "out of memory");
         return 0;
     }
     return 1;
@@ -637,7 +712,7 @@ static int load_common(const char *text, const char *name,
     ld.text = text;
     if ((ld.ps = calloc(1, sizeof(*ld.ps))) == NULL ||
         (ld.ps->file = strdup(name)) == NULL) {
-        set_err(err, name, 0, "out of memory");
+        hp_load_err(err, name, 0, "out of memory");
         hp_pinset_free(ld.ps);
         return 0;
     }
@@ -649,10 +724,10 @@ static int load_common(const char *text, const char *name,
         int open = f == NULL ? open_string_line(text) : 0;
 
         if (open > 0 && open <= config_error_line(&cfg))
-            set_err(err, name, open, "syntax error: unterminated string "
+            hp_load_err(err, name, open, "syntax error: unterminated string "
                     "(a '\"' is missing on this line)");
         else
-            set_err(err, f ? f : name, config_error_line(&cfg),
+            hp_load_err(err, f ? f : name, config_error_line(&cfg),
                     "syntax error: %s (expected name = value; settings, "
                     "strings in double quotes)", config_error_text(&cfg));
     } else {
@@ -687,11 +762,11 @@ int hp_conf_load_file(const char *path, struct hp_pinset_st **out,
     memset(err, 0, sizeof(*err));
     text = read_small_file(path, HP_MAX_FILE_SIZE, &len, &why);
     if (text == NULL) {
-        set_err(err, path, 0, "cannot read pins file: %s", why);
+        hp_load_err(err, path, 0, "cannot read pins file: %s", why);
         return 0;
     }
     if (strlen(text) != len) {
-        set_err(err, path, 0, "contains a NUL byte (expected a text file)");
+        hp_load_err(err, path, 0, "contains a NUL byte (expected a text file)");
         free(text);
         return 0;
     }

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "hostpin_conf.h"
+#include "hostpin_index.h"
 #include "pinset_int.h"
 
 /* FNV-1a: names come from the administrator's file, and a lookup of a
@@ -25,6 +26,7 @@ static void free_rule(struct hp_rule_st *r)
     free(r->host);
     free(r->expires_text);
     free(r->pins);
+    free(r->deny);
     hp_certs_free(r->certs);
 }
 
@@ -81,6 +83,8 @@ const struct hp_rule_st *hp_pinset_find_exact(const struct hp_pinset_st *ps,
 {
     size_t slot;
 
+    if (ps != NULL && ps->index != NULL)
+        return hp_index_find(ps->index, name, len);
     if (ps == NULL || ps->table == NULL)
         return NULL;
     slot = hash_name(name, len) & ps->tmask;
@@ -176,61 +180,6 @@ int hp_rule_has_pin(const struct hp_rule_st *r, const hp_digest d)
     return 0;
 }
 
-void hp_decide(const struct hp_pinset_st *ps, const char *const *names,
-               size_t nnames, const hp_digest *chain, size_t nchain,
-               int64_t now, struct hp_verdict_st *v)
-{
-    const struct hp_rule_st *report = NULL, *pass = NULL;
-    size_t report_idx = 0, pass_idx = 0, i, d;
-    int pass_depth = -1;
-
-    memset(v, 0, sizeof(*v));
-    v->outcome = HP_UNPINNED;
-    v->match_depth = -1;
-    for (i = 0; i < nnames; i++) {
-        const struct hp_rule_st *r = hp_pinset_rule_for(ps, names[i]);
-        int depth = -1;
-
-        if (r == NULL)
-            continue;
-        if (!hp_rule_active(r, now)) {
-            if (v->expired == NULL) {
-                v->expired = r;
-                v->expired_name_index = i;
-            }
-            continue;
-        }
-        for (d = 0; d < nchain && depth < 0; d++)
-            if (hp_rule_has_pin(r, chain[d]))
-                depth = (int)d;
-        if (depth >= 0) {
-            if (pass == NULL) {
-                pass = r;
-                pass_idx = i;
-                pass_depth = depth;
-            }
-        } else if (r->mode == HP_MODE_ENFORCE) {
-            v->outcome = HP_FAIL;
-            v->rule = r;
-            v->name_index = i;
-            return;
-        } else if (report == NULL) {
-            report = r;
-            report_idx = i;
-        }
-    }
-    if (report != NULL) {
-        v->outcome = HP_REPORT;
-        v->rule = report;
-        v->name_index = report_idx;
-    } else if (pass != NULL) {
-        v->outcome = HP_PASS;
-        v->rule = pass;
-        v->name_index = pass_idx;
-        v->match_depth = pass_depth;
-    }
-}
-
 static int digits(const char *s, int n, int *out)
 {
     int i, v = 0;
@@ -287,13 +236,18 @@ void hp_pinset_free(struct hp_pinset_st *ps)
 
     if (ps == NULL)
         return;
-    for (i = 0; i < ps->nrules; i++)
+    for (i = 0; ps->rules != NULL && i < ps->nrules; i++)
         free_rule(&ps->rules[i]);
+    hp_index_close(ps->index);
     free(ps->rules);
     free(ps->table);
     for (i = 0; i < ps->nfiles; i++)
         free(ps->files[i]);
     free(ps->files);
     free(ps->file);
+    free(ps->deny);
+    free(ps->allow);
+    free(ps->report_file);
+    free(ps->include_dir);
     free(ps);
 }

@@ -186,22 +186,34 @@ static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
         *pos = *pos + (size_t)n < len ? *pos + (size_t)n : len;
 }
 
-/* "host, rule, each chain certificate's pin and subject, configured pins"
- * (DESIGN 3.7). */
+/* The refusal message (DESIGN 3.7): what failed for which name, the rule
+ * or setting (file:line), each chain certificate's pin and subject, and the
+ * configured pins. */
 static void describe(char *buf, size_t len, const char *verdict,
-                     const char *name, const struct hp_rule_st *r,
-                     STACK_OF(X509) *chain, const hp_digest *d, size_t nd)
+                     const char *name, const struct hp_pinset_st *ps,
+                     const struct hp_verdict_st *v, STACK_OF(X509) *chain,
+                     const struct hp_cert_info_st *c, size_t nc)
 {
+    static const char *const what[] = {
+        [HP_WHY_NONE] = "", [HP_WHY_PIN] = "rule",
+        [HP_WHY_POLICY] = "policy", [HP_WHY_DENY] = "deny"
+    };
+    const struct hp_rule_st *r = v->rule;
+    enum hp_mode mode = r != NULL ? r->mode : ps->mode;
     char pin[HP_PIN_STRLEN];
     size_t pos = 0, i;
 
-    append(buf, len, &pos, "%s for \"%s\" (rule %s:%d, mode %s",
-           verdict, name, r->file, r->line,
-           r->mode == HP_MODE_ENFORCE ? "enforce" : "report");
-    if (r->expires_text != NULL)
+    append(buf, len, &pos, "%s for \"%s\" (%s %s:%d, mode %s", verdict,
+           name, what[v->why], v->where_file ? v->where_file : ps->file,
+           v->where_line, mode == HP_MODE_ENFORCE ? "enforce" : "report");
+    if (r != NULL && r->expires_text != NULL)
         append(buf, len, &pos, ", expires %s", r->expires_text);
-    append(buf, len, &pos, "); chain:");
-    for (i = 0; i < nd; i++) {
+    append(buf, len, &pos, ")");
+    if (v->bad_depth >= 0)
+        append(buf, len, &pos, ": certificate [%d] %s", v->bad_depth,
+               v->detail);
+    append(buf, len, &pos, "; chain:");
+    for (i = 0; i < nc; i++) {
         X509 *x = chain != NULL && i < (size_t)sk_X509_num(chain)
                       ? sk_X509_value(chain, (int)i)
                       : NULL;
@@ -209,14 +221,47 @@ static void describe(char *buf, size_t len, const char *verdict,
 
         if (x != NULL)
             X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
-        hp_pin_format(d[i], pin);
+        hp_pin_format(c[i].spki, pin);
         append(buf, len, &pos, " [%zu] %s %s;", i, pin, subj);
     }
+    if (r == NULL)
+        return;
     append(buf, len, &pos, " pins:");
     for (i = 0; i < r->npins; i++) {
         hp_pin_format(r->pins[i], pin);
         append(buf, len, &pos, "%s %s", i ? "," : "", pin);
     }
+}
+
+/* What a chain policy needs of a certificate besides its key's digest. */
+static void cert_details(X509 *x, struct hp_cert_info_st *c)
+{
+    EVP_PKEY *pk = X509_get0_pubkey(x);
+    uint32_t ex = X509_get_extension_flags(x), flags = 0;
+    int mdnid = NID_undef, pknid = NID_undef, secbits = 0;
+
+    if (pk != NULL) {
+        int id = EVP_PKEY_get_base_id(pk);
+
+        c->key_kind = id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS
+                          ? HP_KEY_RSA
+                          : id == EVP_PKEY_EC ? HP_KEY_EC : HP_KEY_OTHER;
+        c->key_bits = EVP_PKEY_get_bits(pk);
+    }
+    c->sig_bits = -1;
+    if (X509_get_signature_info(x, &mdnid, &pknid, &secbits, &flags)) {
+        switch (mdnid) {
+        case NID_md5: c->sig_bits = 128; break;
+        case NID_sha1: c->sig_bits = 160; break;
+        case NID_sha224: c->sig_bits = 224; break;
+        case NID_sha256: c->sig_bits = 256; break;
+        case NID_sha384: c->sig_bits = 384; break;
+        case NID_sha512: c->sig_bits = 512; break;
+        case NID_undef: c->sig_bits = 0; break; /* EdDSA: no separate hash */
+        default: break;
+        }
+    }
+    c->is_ca = (ex & EXFLAG_BCONS) != 0 && (ex & EXFLAG_CA) != 0;
 }
 
 static int refuse(X509_STORE_CTX *ctx, int reason, const char *msg)
@@ -256,16 +301,13 @@ static int any_rule(const struct hp_pinset_st *ps, const struct names_st *nm)
 
 static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                        const SSL *ssl, const struct names_st *nm,
-                       const struct hp_pinset_st *ps, STACK_OF(X509) *chain,
-                       hp_digest *digests);
+                       const struct hp_pinset_st *ps);
 
 /* Pin decision for a TLS client or a named verification; 1 = go on, 0 =
  * refused.  The pin set is held for the whole decision. */
 static int check_pins(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                       const SSL *ssl, const struct names_st *nm)
 {
-    hp_digest digests[HP_MAX_CHAIN];
-    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
     struct hp_state_ref_st ref;
     const struct hp_pinset_st *ps = hp_state_acquire(&ref);
     int ok;
@@ -281,68 +323,102 @@ static int check_pins(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                  "verification (on_error = fail-closed): %s", why);
         return refuse(ctx, HP_R_PINS_FILE, msg);
     }
-    ok = nm->n == 0 || !any_rule(ps, nm) ||
-         check_chain(ctx, api, ssl, nm, ps, chain, digests);
+    /* Deny pins and a policy of scope "all" concern every connection;
+     * otherwise only names with a rule cost more than a lookup. */
+    ok = !((nm->n > 0 && any_rule(ps, nm)) || ps->ndeny > 0 ||
+           (ps->policy_all && ps->has_policy)) ||
+         check_chain(ctx, api, ssl, nm, ps);
     hp_state_release(&ref);
     return ok;
 }
 
-/* The pinned case: digest the built chain and decide. */
+/* Digest (and, with a policy, describe) the built chain, then decide. */
 static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                        const SSL *ssl, const struct names_st *nm,
-                       const struct hp_pinset_st *ps, STACK_OF(X509) *chain,
-                       hp_digest *digests)
+                       const struct hp_pinset_st *ps)
 {
+    static const char *const refusal[] = {
+        [HP_WHY_NONE] = "", [HP_WHY_PIN] = "certificate chain does not "
+                                           "match the pins",
+        [HP_WHY_POLICY] = "certificate chain breaks the policy",
+        [HP_WHY_DENY] = "certificate chain contains a denied key"
+    };
+    static const int reason[] = {
+        [HP_WHY_NONE] = HP_R_INTERNAL, [HP_WHY_PIN] = HP_R_PIN_MISMATCH,
+        [HP_WHY_POLICY] = HP_R_POLICY, [HP_WHY_DENY] = HP_R_DENIED
+    };
+    struct hp_cert_info_st info[HP_MAX_CHAIN];
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
     struct hp_verdict_st v;
+    const char *name;
     char msg[4096];
     size_t nd = 0;
     int i, n = chain != NULL ? sk_X509_num(chain) : 0;
 
-    for (i = 0; i < n && nd < HP_MAX_CHAIN; i++)
-        if (hp_chain_digest(sk_X509_value(chain, i), digests[nd]))
-            nd++;
-        else
+    memset(info, 0, sizeof(info));
+    for (i = 0; i < n && nd < HP_MAX_CHAIN; i++, nd++) {
+        X509 *x = sk_X509_value(chain, i);
+
+        if (!hp_chain_digest(x, info[nd].spki))
             return refuse(ctx, HP_R_INTERNAL, "cannot digest a chain "
                                               "certificate's public key");
+        if (ps->has_policy)
+            cert_details(x, &info[nd]);
+    }
 #if OPENSSL_VERSION_NUMBER >= 0x30200000L
     if (n == 0 && X509_STORE_CTX_get0_rpk(ctx) != NULL) {
         /* RFC 7250 raw public key: its own SPKI is the chain. */
-        if (!hp_pkey_digest(X509_STORE_CTX_get0_rpk(ctx), digests[0]))
+        if (!hp_pkey_digest(X509_STORE_CTX_get0_rpk(ctx), info[0].spki))
             return refuse(ctx, HP_R_INTERNAL, "cannot digest the raw "
                                               "public key");
         nd = 1;
     }
 #endif
-    hp_decide(ps, nm->v, nm->n, (const hp_digest *)digests, nd,
-              (int64_t)time(NULL), &v);
+    hp_decide_chain(ps, nm->v, nm->n, info, nd, ps->has_policy,
+                    (int64_t)time(NULL), &v);
     if (v.expired != NULL)
         note_expired(v.expired, nm->v[v.expired_name_index]);
+    name = v.rule != NULL ? nm->v[v.name_index]
+                          : nm->n > 0 ? nm->v[0] : "(no name)";
     switch (v.outcome) {
     case HP_FAIL:
-        describe(msg, sizeof(msg), "certificate chain does not match the "
-                 "pins", nm->v[v.name_index], v.rule, chain,
-                 (const hp_digest *)digests, nd);
+        describe(msg, sizeof(msg), refusal[v.why], name, ps, &v, chain, info,
+                 nd);
         HP_LOG(LOG_WARNING, "refused: %s", msg);
+        hp_report(ps, &v, name, "refused", msg, ctx, ssl, api, info, nd);
         if (ssl != NULL &&
             api->get_verify_mode((const struct ssl_st *)ssl) ==
                 SSL_VERIFY_NONE)
             HP_LOG(LOG_WARNING, "the program turned certificate "
                                 "verification off; libssl will ignore this "
-                                "refusal for \"%s\"", nm->v[v.name_index]);
-        return refuse(ctx, HP_R_PIN_MISMATCH, msg);
+                                "refusal for \"%s\"", name);
+        return refuse(ctx, reason[v.why], msg);
     case HP_REPORT:
-        describe(msg, sizeof(msg), "pin mismatch (report only, allowed)",
-                 nm->v[v.name_index], v.rule, chain,
-                 (const hp_digest *)digests, nd);
+        describe(msg, sizeof(msg), v.why == HP_WHY_PIN
+                     ? "pin mismatch (report only, allowed)"
+                     : v.why == HP_WHY_DENY
+                           ? "denied key (report only, allowed)"
+                           : "policy violation (report only, allowed)",
+                 name, ps, &v, chain, info, nd);
         HP_LOG(LOG_NOTICE, "%s", msg);
+        hp_report(ps, &v, name, "report-only", msg, ctx, ssl, api, info, nd);
         return 1;
     case HP_PASS:
-        HP_DEBUG("\"%s\" matched rule %s:%d at depth %d",
-                 nm->v[v.name_index], v.rule->file, v.rule->line,
-                 v.match_depth);
-        return 1;
     case HP_UNPINNED:
     default:
+        if (v.exempt) {
+            char anchor[HP_PIN_STRLEN];
+
+            hp_pin_format(info[nd - 1].spki, anchor);
+            snprintf(msg, sizeof(msg), "interception CA %s (allow_"
+                     "interception) exempts \"%s\" from its pins", anchor,
+                     name);
+            HP_LOG(LOG_NOTICE, "%s", msg);
+            hp_report(ps, &v, name, "exempt", msg, ctx, ssl, api, info, nd);
+        } else if (v.outcome == HP_PASS) {
+            HP_DEBUG("\"%s\" matched rule %s:%d at depth %d", name,
+                     v.rule->file, v.rule->line, v.match_depth);
+        }
         return 1;
     }
 }

@@ -13,6 +13,8 @@
 #define HP_R_PIN_MISMATCH 1
 #define HP_R_PINS_FILE 2
 #define HP_R_INTERNAL 3
+#define HP_R_DENIED 4
+#define HP_R_POLICY 5
 #define HP_R_STORE_URI 4
 
 /* provider.c: raise an error through the core upcalls. */
@@ -68,6 +70,13 @@ struct hp_ssl_api_st {
     int (*get_verify_mode)(const struct ssl_st *);
 };
 const struct hp_ssl_api_st *hp_ssl_api(void);
+
+/* report.c: a JSON report line (if the pins file asks for reports). */
+void hp_report(const struct hp_pinset_st *ps, const struct hp_verdict_st *v,
+               const char *name, const char *kind, const char *message,
+               X509_STORE_CTX *ctx, const struct ssl_st *ssl,
+               const struct hp_ssl_api_st *api,
+               const struct hp_cert_info_st *chain, size_t nchain);
 
 /* chain.c: SPKI digests of certificates, cached per certificate once
  * hp_chain_init registered the cache (provider init; cheap). */

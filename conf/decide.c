@@ -1,0 +1,228 @@
+/* The decision core: deny pins, chain policy and pins, on plain data. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hostpin_conf.h"
+
+int hp_digest_in(const hp_digest *set, size_t n, const hp_digest d)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) { /* sets are sorted */
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(set[mid], d, HP_DIGEST_LEN);
+
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static int pick(int own, int global)
+{
+    return own >= 0 ? own : global >= 0 ? global : 0;
+}
+
+void hp_policy_effective(const struct hp_pinset_st *ps,
+                         const struct hp_rule_st *r, struct hp_policy_st *out)
+{
+    const struct hp_policy_st *g = &ps->policy;
+    const struct hp_policy_st *h = r != NULL ? &r->policy : NULL;
+    int own = h != NULL && h->file != NULL;
+
+    out->min_rsa_bits = pick(own ? h->min_rsa_bits : -1, g->min_rsa_bits);
+    out->min_ec_bits = pick(own ? h->min_ec_bits : -1, g->min_ec_bits);
+    out->min_sig_bits = pick(own ? h->min_sig_bits : -1, g->min_sig_bits);
+    out->require_ca = pick(own ? h->require_ca : -1, g->require_ca);
+    out->file = own ? h->file : g->file;
+    out->line = own ? h->line : g->line;
+}
+
+static const char *hash_name(int bits)
+{
+    switch (bits) {
+    case 128: return "MD5";
+    case 160: return "SHA-1";
+    case 224: return "SHA-224";
+    case 256: return "SHA-256";
+    case 384: return "SHA-384";
+    case 512: return "SHA-512";
+    default: return "unknown";
+    }
+}
+
+/* First violation of policy p in the chain; depth or -1. */
+static int policy_violation(const struct hp_policy_st *p,
+                            const struct hp_cert_info_st *chain, size_t n,
+                            char *detail, size_t dlen)
+{
+    size_t d;
+
+    for (d = 0; d < n; d++) {
+        const struct hp_cert_info_st *c = &chain[d];
+
+        if (p->min_rsa_bits > 0 && c->key_kind == HP_KEY_RSA &&
+            c->key_bits < p->min_rsa_bits) {
+            snprintf(detail, dlen, "RSA key of %d bits, below min_rsa_bits "
+                     "= %d", c->key_bits, p->min_rsa_bits);
+            return (int)d;
+        }
+        if (p->min_ec_bits > 0 && c->key_kind == HP_KEY_EC &&
+            c->key_bits < p->min_ec_bits) {
+            snprintf(detail, dlen, "EC key of %d bits, below min_ec_bits = "
+                     "%d", c->key_bits, p->min_ec_bits);
+            return (int)d;
+        }
+        /* Signatures below the trust anchor: the anchor's own signature
+         * is not relied upon. */
+        if (p->min_sig_bits > 0 && d + 1 < n && c->sig_bits != 0 &&
+            c->sig_bits < p->min_sig_bits) {
+            snprintf(detail, dlen, "signed with %s, below "
+                     "min_signature_hash = \"%s\"", hash_name(c->sig_bits),
+                     hash_name(p->min_sig_bits));
+            return (int)d;
+        }
+        if (p->require_ca > 0 && d > 0 && !c->is_ca) {
+            snprintf(detail, dlen, "issues certificates without "
+                     "basicConstraints CA:TRUE (require_ca_constraints)");
+            return (int)d;
+        }
+    }
+    return -1;
+}
+
+static int deny_depth(const hp_digest *set, size_t nset,
+                      const struct hp_cert_info_st *chain, size_t n)
+{
+    size_t d;
+
+    for (d = 0; set != NULL && d < n; d++)
+        if (hp_digest_in(set, nset, chain[d].spki))
+            return (int)d;
+    return -1;
+}
+
+/* The verdict keeps the strongest finding: FAIL over REPORT, and for the
+ * same outcome deny over policy over pins; the first one of each kind. */
+static void consider(struct hp_verdict_st *v, enum hp_mode mode,
+                     enum hp_why why, const struct hp_rule_st *r, size_t idx,
+                     int depth, const char *detail, const char *file,
+                     int line)
+{
+    enum hp_outcome o = mode == HP_MODE_ENFORCE ? HP_FAIL : HP_REPORT;
+
+    if (v->why != HP_WHY_NONE &&
+        (v->outcome > o || (v->outcome == o && v->why >= why)))
+        return;
+    v->outcome = o;
+    v->why = why;
+    v->rule = r;
+    v->name_index = idx;
+    v->bad_depth = depth;
+    v->where_file = file;
+    v->where_line = line;
+    snprintf(v->detail, sizeof(v->detail), "%s", detail);
+}
+
+void hp_decide_chain(const struct hp_pinset_st *ps, const char *const *names,
+                     size_t nnames, const struct hp_cert_info_st *chain,
+                     size_t nchain, int details, int64_t now,
+                     struct hp_verdict_st *v)
+{
+    const struct hp_rule_st *pass = NULL;
+    size_t pass_idx = 0, i, d;
+    int pass_depth = -1, any_rule = 0, exempt, depth;
+    char detail[160];
+    struct hp_policy_st pol;
+
+    memset(v, 0, sizeof(*v));
+    v->outcome = HP_UNPINNED;
+    v->match_depth = -1;
+    v->bad_depth = -1;
+    if (ps == NULL)
+        return;
+    exempt = nchain > 0 && ps->nallow > 0 &&
+             hp_digest_in(ps->allow, ps->nallow, chain[nchain - 1].spki);
+    for (i = 0; i < nnames; i++) {
+        const struct hp_rule_st *r = hp_pinset_rule_for(ps, names[i]);
+
+        if (r == NULL)
+            continue;
+        if (!hp_rule_active(r, now)) {
+            if (v->expired == NULL) {
+                v->expired = r;
+                v->expired_name_index = i;
+            }
+            continue;
+        }
+        any_rule = 1;
+        if ((depth = deny_depth(ps->deny, ps->ndeny, chain, nchain)) >= 0)
+            consider(v, r->mode, HP_WHY_DENY, r, i, depth,
+                     "its public key is denied", ps->file, ps->deny_line);
+        if ((depth = deny_depth(r->deny, r->ndeny, chain, nchain)) >= 0)
+            consider(v, r->mode, HP_WHY_DENY, r, i, depth,
+                     "its public key is denied for this host", r->file,
+                     r->line);
+        if (details) {
+            hp_policy_effective(ps, r, &pol);
+            depth = policy_violation(&pol, chain, nchain, detail,
+                                     sizeof(detail));
+            if (depth >= 0)
+                consider(v, r->mode, HP_WHY_POLICY, r, i, depth, detail,
+                         pol.file, pol.line);
+        }
+        if (exempt)
+            continue;
+        for (d = 0, depth = -1; d < nchain && depth < 0; d++)
+            if (hp_rule_has_pin(r, chain[d].spki))
+                depth = (int)d;
+        if (depth < 0)
+            consider(v, r->mode, HP_WHY_PIN, r, i, -1, "", r->file,
+                     r->line);
+        else if (pass == NULL) {
+            pass = r;
+            pass_idx = i;
+            pass_depth = depth;
+        }
+    }
+    v->exempt = exempt && any_rule;
+    if (!any_rule) {
+        /* No rule: only what applies to every connection. */
+        if ((depth = deny_depth(ps->deny, ps->ndeny, chain, nchain)) >= 0)
+            consider(v, ps->mode, HP_WHY_DENY, NULL, 0, depth,
+                     "its public key is denied", ps->file, ps->deny_line);
+        if (details && ps->policy_all) {
+            hp_policy_effective(ps, NULL, &pol);
+            depth = policy_violation(&pol, chain, nchain, detail,
+                                     sizeof(detail));
+            if (depth >= 0)
+                consider(v, ps->mode, HP_WHY_POLICY, NULL, 0, depth, detail,
+                         pol.file, pol.line);
+        }
+    }
+    if (v->why == HP_WHY_NONE && pass != NULL) {
+        v->outcome = HP_PASS;
+        v->rule = pass;
+        v->name_index = pass_idx;
+        v->match_depth = pass_depth;
+    }
+}
+
+void hp_decide(const struct hp_pinset_st *ps, const char *const *names,
+               size_t nnames, const hp_digest *chain, size_t nchain,
+               int64_t now, struct hp_verdict_st *v)
+{
+    struct hp_cert_info_st info[16];
+    size_t i;
+
+    if (nchain > 16)
+        nchain = 16;
+    memset(info, 0, sizeof(info));
+    for (i = 0; i < nchain; i++)
+        memcpy(info[i].spki, chain[i], HP_DIGEST_LEN);
+    hp_decide_chain(ps, names, nnames, info, nchain, 0, now, v);
+}
