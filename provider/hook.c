@@ -289,6 +289,29 @@ static void note_expired(const struct hp_rule_st *r, const char *name)
                r->expires_text);
 }
 
+/* A pinned host contacted with verification turned off (curl -k,
+ * CERT_NONE): libssl ignores the result, so say so, once per host in a
+ * row rather than for every connection. */
+static void note_unverified(const struct hp_ssl_api_st *api, const SSL *ssl,
+                            const char *name, int refused)
+{
+    static _Atomic uint32_t last;
+    uint32_t h = 2166136261u;
+    const char *p;
+
+    if (ssl == NULL ||
+        api->get_verify_mode((const struct ssl_st *)ssl) != SSL_VERIFY_NONE)
+        return;
+    for (p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    h ^= (uint32_t)refused;
+    if (atomic_exchange(&last, h) == h)
+        return;
+    HP_LOG(LOG_WARNING, "\"%s\" is pinned but the program turned "
+                        "certificate verification off%s", name,
+           refused ? ": libssl ignores this refusal" : "");
+}
+
 static int any_rule(const struct hp_pinset_st *ps, const struct names_st *nm)
 {
     size_t i;
@@ -386,12 +409,7 @@ static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                  nd);
         HP_LOG(LOG_WARNING, "refused: %s", msg);
         hp_report(ps, &v, name, "refused", msg, ctx, ssl, api, info, nd);
-        if (ssl != NULL &&
-            api->get_verify_mode((const struct ssl_st *)ssl) ==
-                SSL_VERIFY_NONE)
-            HP_LOG(LOG_WARNING, "the program turned certificate "
-                                "verification off; libssl will ignore this "
-                                "refusal for \"%s\"", name);
+        note_unverified(api, ssl, name, 1);
         return refuse(ctx, reason[v.why], msg);
     case HP_REPORT:
         describe(msg, sizeof(msg), v.why == HP_WHY_PIN
@@ -419,6 +437,8 @@ static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
             HP_DEBUG("\"%s\" matched rule %s:%d at depth %d", name,
                      v.rule->file, v.rule->line, v.match_depth);
         }
+        if (v.rule != NULL)
+            note_unverified(api, ssl, name, 0);
         return 1;
     }
 }

@@ -167,6 +167,19 @@ echo "openssl_conf = openssl_init
 expect allowed genuine pinned.test "$HP_WORK/plain.cnf" "without hostpin"
 expect allowed impostor pinned.test "$HP_WORK/plain.cnf" "without hostpin"
 
+# Not covered by construction, but noticed: curl -k turns verification off,
+# libssl ignores hostpin's refusal, and hostpin says so.
+if [ "$CLIENT" = curl ]; then
+    rm -f "$DEBUG"
+    OPENSSL_CONF=$HP_WORK/inter.cnf HOSTPIN_DEBUG=$DEBUG curl -k -sS --max-time 10 \
+        -o /dev/null --resolve "pinned.test:$IPORT:127.0.0.1" "https://pinned.test:$IPORT/" >"$OUT" 2>&1
+    if grep -q '"pinned.test" is pinned but the program turned certificate verification off: libssl ignores this refusal' "$DEBUG"; then
+        hp_pass "curl -k to a pinned host: logged as verification turned off"
+    else
+        hp_fail "curl -k to a pinned host was not logged"
+    fi
+fi
+
 # Nothing on the program's stdout/stderr by default.
 if [[ $CLIENT == python* ]]; then
     OPENSSL_CONF=$HP_WORK/inter.cnf run_client pinned.test "$GPORT"
