@@ -26,6 +26,7 @@
 #include <openssl/x509.h>
 
 #include "hostpin.h"
+#include "hostpin_index.h"
 
 #define HP_STORE_SCHEME "hostpin"
 #define HP_DESC_MAX 1536
@@ -70,9 +71,15 @@ static int parse_uri(const char *uri, struct hp_store_st *st)
         st->list = 1;
         return 1;
     }
-    if (strlen(h) > 1 && h[strlen(h) - 1] == '/') /* hostpin://HOST/ */
-        return hp_name_normalize(h, strlen(h) - 1, st->host, &st->is_ip) > 0;
-    return hp_name_normalize(h, strlen(h), st->host, &st->is_ip) > 0;
+    n = strlen(h);
+    if (n > 1 && h[n - 1] == '/') /* hostpin://HOST/ */
+        n--;
+    if (hp_name_normalize(h, n, st->host, &st->is_ip) <= 0)
+        return 0;
+    /* hp_name_normalize only lower-cases: no path, port or query. */
+    return st->is_ip ||
+           strspn(st->host, "abcdefghijklmnopqrstuvwxyz0123456789-_.") ==
+               strlen(st->host);
 }
 
 /* The set, or NULL with an error raised (the ref is then released). */
@@ -227,9 +234,10 @@ static int next_item(struct hp_store_st *st, struct hp_item_st *it)
     if (ps == NULL)
         return -1;
     if (st->list) {
+        /* hp_pinset_rule_at: an index-backed set has no rules array. */
         if (st->next < ps->nrules &&
-            (st->expect == 0 || st->expect == OSSL_STORE_INFO_NAME)) {
-            r = &ps->rules[st->next++];
+            (st->expect == 0 || st->expect == OSSL_STORE_INFO_NAME) &&
+            (r = hp_pinset_rule_at(ps, st->next++)) != NULL) {
             it->type = OSSL_OBJECT_NAME;
             if (r->is_ip && strchr(r->host, ':') != NULL)
                 snprintf(it->name, sizeof(it->name),
