@@ -12,4 +12,6 @@ ctest --test-dir build-asan --output-on-failure -j2 -LE nosanitize
 scripts/build.sh build-tsan -DHOSTPIN_TSAN=ON --target hostpin --target hp_stress
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest --test-dir build-tsan --output-on-failure -L tsan
-echo "hostpin: all tests passed (plain, ASan+UBSan and TSan builds)"
+# Both fuzz targets for a bounded time under ASan and UBSan (libFuzzer).
+tests/fuzz/run.sh "${HOSTPIN_FUZZ_SECONDS:-60}"
+echo "hostpin: all tests passed (plain, ASan+UBSan and TSan builds, fuzzing)"

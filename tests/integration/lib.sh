@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for hostpin's integration tests (sourced, bash).
 #
 # Environment (set by CTest): HP_MODULES (folder holding hostpin.so),
@@ -87,14 +88,14 @@ hp_pki() {
 # ephemeral port of 127.0.0.1; sets HP_PORT.  Runs without hostpin unless
 # the caller exported OPENSSL_CONF for it.
 hp_server() {
-    local name=$1 cert=$2 key=$3 i
+    local name=$1 cert=$2 key=$3
     shift 3
     local out="$HP_WORK/$name.server.log"
     timeout 300 openssl s_server -accept 127.0.0.1:0 -cert "$cert" -key "$key" \
         -www "$@" </dev/null >"$out" 2>&1 &
     HP_PIDS+=($!)
     HP_PORT=
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         HP_PORT=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out" | head -n1)
         [ -n "$HP_PORT" ] && return 0
         sleep 0.05
@@ -108,8 +109,10 @@ hp_server() {
 hp_start_servers() {
     local d=$1
     hp_server genuine "$d/gleaf.pem" "$d/gleaf.key" -cert_chain "$d/ginter.pem"
+    # shellcheck disable=SC2034 # for the scripts that source this file
     GPORT=$HP_PORT
     hp_server impostor "$d/ileaf.pem" "$d/ileaf.key"
+    # shellcheck disable=SC2034
     IPORT=$HP_PORT
 }
 
