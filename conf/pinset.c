@@ -164,19 +164,8 @@ int hp_rule_active(const struct hp_rule_st *r, int64_t now)
 
 int hp_rule_has_pin(const struct hp_rule_st *r, const hp_digest d)
 {
-    size_t lo = 0, hi = r->npins;
-
-    while (lo < hi) { /* pins are sorted */
-        size_t mid = lo + (hi - lo) / 2;
-        int c = memcmp(r->pins[mid], d, HP_DIGEST_LEN);
-
-        if (c == 0)
-            return 1;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    return hp_digest_in(r->pins, r->npins, d);
+}
     return 0;
 }
 
