@@ -166,8 +166,6 @@ int hp_rule_has_pin(const struct hp_rule_st *r, const hp_digest d)
 {
     return hp_digest_in(r->pins, r->npins, d);
 }
-    return 0;
-}
 
 static int digits(const char *s, int n, int *out)
 {
