@@ -14,7 +14,8 @@ HOSTPIN="$HP_BIN/hostpin"
 # Each test chooses the OpenSSL configuration of each command itself.
 unset OPENSSL_CONF OPENSSL_MODULES
 
-# A well-formed pin that matches no key.
+# A well-formed pin that matches no key (used by the tests).
+# shellcheck disable=SC2034
 HP_ZERO_PIN="sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 # hp_run CMD...: run a command; sets RC, OUT (stdout) and ERR (stderr).
