@@ -18,6 +18,7 @@ int hp_cli_check(int argc, char **argv);
 int hp_cli_lint(int argc, char **argv);
 int hp_cli_status(int argc, char **argv);
 int hp_cli_import(int argc, char **argv); /* import.c */
+int hp_cli_index(int argc, char **argv);  /* index.c */
 
 /* util.c */
 void hp_cli_error(const char *cmd, const char *fmt, ...)

@@ -29,6 +29,7 @@ static const struct command commands[] = {
     { "status", hp_cli_status, "is pinning active in this OpenSSL "
                                "configuration?" },
     { "import", hp_cli_import, "pins of other products' pinning configs" },
+    { "index", hp_cli_index, "compile a large pins file for fast start-up" },
     { NULL, NULL, NULL }
 };
 

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "hostpin.h"
+#include "hostpin_index.h"
 
 struct file_sig {
     dev_t dev;
@@ -147,7 +148,7 @@ static void load_locked(struct file_sig *sig)
     struct hp_error_st err;
     char msg[sizeof(load_error)];
 
-    if (hp_conf_load_file(settings.pins, &ps, &err)) {
+    if (hp_pinset_load(settings.pins, &ps, &err, NULL)) {
         struct file_sig after;
 
         /* Written to while we read it (an editor saving in place): not
@@ -158,7 +159,7 @@ static void load_locked(struct file_sig *sig)
             if (atomic_load(&current) != NULL)
                 return;
             file_sig_read(&after);
-            if (!hp_conf_load_file(settings.pins, &ps, &err))
+            if (!hp_pinset_load(settings.pins, &ps, &err, NULL))
                 goto invalid;
             *sig = after;
         }

@@ -1,0 +1,88 @@
+/* On-disk layout of a pins-file index (internal to conf/).  Native byte
+ * order: an index is compiled on the machine that uses it, and `bom`
+ * refuses one that was not.
+ *
+ *   header (block 0) | deps | files | rules | table | pins | strings |
+ *   pad | sums
+ *
+ * sums[b] (b >= 1) is the checksum of bytes [b * 4096, (b + 1) * 4096) of
+ * everything before `sums`; header_hash covers the header (alone in block
+ * 0), sums_hash the sums. */
+#ifndef HOSTPIN_INDEX_FMT_H
+#define HOSTPIN_INDEX_FMT_H
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HP_IDX_MAGIC "HPINDEX\0"
+#define HP_IDX_VERSION 1u
+#define HP_IDX_BOM 0x01020304u
+#define HP_IDX_BLOCK_SHIFT 12u
+#define HP_IDX_BLOCK (1u << HP_IDX_BLOCK_SHIFT)
+
+#define HP_IDX_F_RACY 1u /* readers must compare the source's SHA-256 */
+
+/* Identity of a file: the index is used only while its sources match. */
+struct hp_idx_sig {
+    uint64_t dev, ino, size;
+    int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
+struct hp_idx_header {
+    char magic[8];
+    uint32_t version, bom, header_size, block_shift;
+    uint64_t file_size;
+    struct hp_idx_sig src;          /* the pins file */
+    uint8_t src_sha256[32];
+    int64_t built_sec;              /* when the source was read */
+    uint32_t flags, mode;
+    int32_t reload_interval;
+    uint32_t nrules, nduplicates, nfiles, ndeps, table_slots;
+    uint32_t npins, pad0;
+    uint64_t deps_off, files_off, rules_off, table_off, pins_off;
+    uint64_t strings_off, strings_len, sums_off;
+    uint64_t sums_hash, header_hash;
+    uint8_t reserved[256 - 248];
+};
+static_assert(sizeof(struct hp_idx_header) == 256, "header layout");
+
+/* Another file the rules come from (@include). */
+struct hp_idx_dep {
+    uint32_t path_off, path_len; /* into strings, NUL-terminated there */
+    struct hp_idx_sig sig;
+};
+static_assert(sizeof(struct hp_idx_dep) == 64, "dep layout");
+
+struct hp_idx_str {
+    uint32_t off, len;
+};
+
+#define HP_IDX_R_IP 1u
+#define HP_IDX_R_SUBDOMAINS 2u
+
+struct hp_idx_rule {
+    uint32_t host_off;   /* into strings; NUL-terminated */
+    uint16_t host_len;
+    uint8_t flags, mode;
+    uint32_t line, file; /* file: index into files */
+    uint32_t pins, npins;/* into pins (32-byte digests, sorted) */
+    int64_t expires;
+    uint32_t exp_off;    /* expires as written; exp_len 0: none */
+    uint16_t exp_len, pad;
+    uint32_t npins_written, ncert_pins;
+    uint8_t reserved[16];
+};
+/* 64 bytes, and rules_off a multiple of 64: no record spans two blocks. */
+static_assert(sizeof(struct hp_idx_rule) == 64, "rule layout");
+
+/* Checksum of index blocks, the sums and the header (not cryptographic: it
+ * finds damage; whoever can write the index can write the pins file). */
+uint64_t hp_idx_hash(const void *data, size_t len);
+
+struct stat;
+void hp_idx_sig_of(const struct stat *st, struct hp_idx_sig *s);
+int hp_idx_sig_file(const char *path, struct hp_idx_sig *s);
+int hp_idx_sha256_file(const char *path, unsigned char out[32]);
+
+#endif
