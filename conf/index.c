@@ -201,6 +201,35 @@ static const struct hp_rule_st *fallback_find(struct hp_index_st *ix,
     return fb != NULL ? hp_pinset_find_exact(fb, name, len) : &refuse_all;
 }
 
+static int pins_ok(struct hp_index_st *ix, uint32_t at, uint32_t n)
+{
+    return at <= ix->h->npins && n <= ix->h->npins - at;
+}
+
+/* n digests from the pool into dst (nothing for n = 0). */
+static int get_pins(struct hp_index_st *ix, uint32_t at, uint32_t n,
+                    hp_digest *dst)
+{
+    return n == 0 ||
+           (pins_ok(ix, at, n) &&
+            rd(ix, ix->h->pins_off + (uint64_t)at * HP_DIGEST_LEN,
+               (uint64_t)n * HP_DIGEST_LEN, dst));
+}
+
+static int get_policy(struct hp_index_st *ix, const struct hp_idx_policy *x,
+                      struct hp_policy_st *p)
+{
+    if (x->file != UINT32_MAX && x->file >= ix->h->nfiles)
+        return 0;
+    p->min_rsa_bits = x->min_rsa_bits;
+    p->min_ec_bits = x->min_ec_bits;
+    p->min_sig_bits = x->min_sig_bits;
+    p->require_ca = x->require_ca;
+    p->file = x->file == UINT32_MAX ? NULL : ix->files[x->file];
+    p->line = x->line;
+    return 1;
+}
+
 /* The rule of record i, built once and kept for the set's lifetime (the
  * verdict and the "expired" log keep pointers to it): one allocation with
  * its host, pins and expiry text. */
@@ -211,23 +240,27 @@ static const struct hp_rule_st *view(struct hp_index_st *ix, uint32_t i,
                                                 memory_order_acquire);
     struct hp_rule_st *expect = NULL;
     size_t pins_len = (size_t)rec->npins * HP_DIGEST_LEN;
+    size_t deny_len = (size_t)rec->ndeny * HP_DIGEST_LEN;
     unsigned char *p;
 
     if (r != NULL)
         return r;
-    if (rec->npins == 0 || rec->pins > ix->h->npins ||
-        rec->npins > ix->h->npins - rec->pins || rec->file >= ix->h->nfiles ||
+    if (rec->npins == 0 || !pins_ok(ix, rec->pins, rec->npins) ||
+        !pins_ok(ix, rec->deny, rec->ndeny) || rec->file >= ix->h->nfiles ||
         rec->mode > HP_MODE_REPORT || rec->host_len >= HP_NAME_MAX)
         return NULL;
-    r = calloc(1, sizeof(*r) + pins_len + rec->host_len + 1u +
+    r = calloc(1, sizeof(*r) + pins_len + deny_len + rec->host_len + 1u +
                       rec->exp_len + 1u);
     if (r == NULL)
         return NULL;
     p = (unsigned char *)(r + 1);
     r->pins = (hp_digest *)p;
-    r->host = (char *)p + pins_len;
-    if (!rd(ix, ix->h->pins_off + (uint64_t)rec->pins * HP_DIGEST_LEN,
-            pins_len, r->pins) ||
+    r->deny = rec->ndeny > 0 ? (hp_digest *)(p + pins_len) : NULL;
+    r->ndeny = rec->ndeny;
+    r->host = (char *)p + pins_len + deny_len;
+    if (!get_policy(ix, &rec->policy, &r->policy) ||
+        !get_pins(ix, rec->pins, rec->npins, r->pins) ||
+        !get_pins(ix, rec->deny, rec->ndeny, r->deny) ||
         !rd_str(ix, rec->host_off, rec->host_len, r->host) ||
         (rec->exp_len > 0 &&
          !rd_str(ix, rec->exp_off, rec->exp_len,
@@ -568,6 +601,20 @@ fail:
     return st == HP_INDEX_OK ? HP_INDEX_INVALID : st;
 }
 
+/* A string setting: NULL when absent (offset and length 0). */
+static int get_str(struct hp_index_st *ix, const struct hp_idx_str *x,
+                   char **out)
+{
+    char buf[4096];
+
+    *out = NULL;
+    if (x->off == 0 && x->len == 0)
+        return 1;
+    if (x->len >= sizeof(buf) || !rd_str(ix, x->off, x->len, buf))
+        return 0;
+    return (*out = strdup(buf)) != NULL;
+}
+
 enum hp_index_state hp_index_open(const char *pins_path,
                                   const char *index_path,
                                   struct hp_pinset_st **out, char *why,
@@ -607,6 +654,25 @@ enum hp_index_state hp_index_open(const char *pins_path,
         ps->nfiles = i + 1;
     }
     ix->files = ps->files;
+    if (!get_policy(ix, &ix->h->policy, &ps->policy) ||
+        (ix->h->ndeny > 0 &&
+         ((ps->deny = malloc((size_t)ix->h->ndeny * HP_DIGEST_LEN)) == NULL ||
+          !get_pins(ix, ix->h->deny, ix->h->ndeny, ps->deny))) ||
+        (ix->h->nallow > 0 &&
+         ((ps->allow = malloc((size_t)ix->h->nallow * HP_DIGEST_LEN)) ==
+              NULL ||
+          !get_pins(ix, ix->h->allow, ix->h->nallow, ps->allow))) ||
+        !get_str(ix, &ix->h->report_file, &ps->report_file) ||
+        !get_str(ix, &ix->h->include_dir, &ps->include_dir)) {
+        snprintf(why, whylen, "damaged index (top-level settings)");
+        goto fail;
+    }
+    ps->ndeny = ix->h->ndeny;
+    ps->nallow = ix->h->nallow;
+    ps->deny_line = ix->h->deny_line;
+    ps->policy_all = ix->h->policy_all != 0;
+    ps->has_policy = ix->h->has_policy != 0;
+    ps->report_syslog = ix->h->report_syslog != 0;
     ps->mode = ix->h->mode == HP_MODE_REPORT ? HP_MODE_REPORT
                                              : HP_MODE_ENFORCE;
     ps->nrules = ix->h->nrules;
@@ -616,12 +682,9 @@ enum hp_index_state hp_index_open(const char *pins_path,
     *out = ps;
     return HP_INDEX_OK;
 fail:
-    if (ps != NULL && ps->index == NULL) {
-        for (i = 0; i < ps->nfiles; i++)
-            free(ps->files[i]);
-        free(ps->files);
-        free(ps->file);
-        free(ps);
+    if (ps != NULL) {
+        ps->index = NULL; /* closed below, not by hp_pinset_free */
+        hp_pinset_free(ps);
     }
     hp_index_close(ix);
     return HP_INDEX_INVALID;

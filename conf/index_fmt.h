@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define HP_IDX_MAGIC "HPINDEX\0"
-#define HP_IDX_VERSION 1u
+#define HP_IDX_VERSION 2u
 #define HP_IDX_BOM 0x01020304u
 #define HP_IDX_BLOCK_SHIFT 12u
 #define HP_IDX_BLOCK (1u << HP_IDX_BLOCK_SHIFT)
@@ -27,6 +27,17 @@
 struct hp_idx_sig {
     uint64_t dev, ino, size;
     int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
+struct hp_idx_str {
+    uint32_t off, len;
+};
+
+/* struct hp_policy_st; file is an index into files, UINT32_MAX: none. */
+struct hp_idx_policy {
+    int32_t min_rsa_bits, min_ec_bits, min_sig_bits, require_ca;
+    uint32_t file;
+    int32_t line;
 };
 
 struct hp_idx_header {
@@ -43,20 +54,26 @@ struct hp_idx_header {
     uint64_t deps_off, files_off, rules_off, table_off, pins_off;
     uint64_t strings_off, strings_len, sums_off;
     uint64_t sums_hash, header_hash;
-    uint8_t reserved[256 - 248];
+    /* Top-level settings besides hosts (policy_load.c). */
+    struct hp_idx_policy policy;
+    uint32_t policy_all, has_policy;
+    uint32_t deny, ndeny;           /* into pins */
+    int32_t deny_line;
+    uint32_t allow, nallow;         /* into pins */
+    uint32_t report_syslog;
+    struct hp_idx_str report_file;  /* len 0 and off 0: none */
+    struct hp_idx_str include_dir;
+    uint8_t reserved[8];
 };
-static_assert(sizeof(struct hp_idx_header) == 256, "header layout");
+static_assert(sizeof(struct hp_idx_header) == 328, "header layout");
 
-/* Another file the rules come from (@include). */
+/* Another file or folder the rules come from (@include, include_dir and
+ * its drop-in files). */
 struct hp_idx_dep {
     uint32_t path_off, path_len; /* into strings, NUL-terminated there */
     struct hp_idx_sig sig;
 };
 static_assert(sizeof(struct hp_idx_dep) == 64, "dep layout");
-
-struct hp_idx_str {
-    uint32_t off, len;
-};
 
 #define HP_IDX_R_IP 1u
 #define HP_IDX_R_SUBDOMAINS 2u
@@ -71,10 +88,10 @@ struct hp_idx_rule {
     uint32_t exp_off;    /* expires as written; exp_len 0: none */
     uint16_t exp_len, pad;
     uint32_t npins_written, ncert_pins;
-    uint8_t reserved[16];
+    struct hp_idx_policy policy;
+    uint32_t deny, ndeny; /* into pins */
 };
-/* 64 bytes, and rules_off a multiple of 64: no record spans two blocks. */
-static_assert(sizeof(struct hp_idx_rule) == 64, "rule layout");
+static_assert(sizeof(struct hp_idx_rule) == 80, "rule layout");
 
 /* Checksum of index blocks, the sums and the header (not cryptographic: it
  * finds damage; whoever can write the index can write the pins file). */

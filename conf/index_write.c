@@ -3,6 +3,7 @@
  * the index atomically. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,30 +165,95 @@ static char *read_source(const char *path, struct hp_idx_sig *sig,
     return NULL;
 }
 
+/* Append digests to the pin pool; their first index in *at. */
+static int add_pins(struct buf *pins, const hp_digest *d, size_t n,
+                    uint32_t *at)
+{
+    size_t count = pins->len / HP_DIGEST_LEN;
+
+    if (n == 0) {
+        *at = 0;
+        return 1;
+    }
+    if (count + n >= UINT32_MAX || !reserve(pins, n * HP_DIGEST_LEN))
+        return 0;
+    *at = (uint32_t)count;
+    memcpy(pins->p + pins->len, d, n * HP_DIGEST_LEN);
+    pins->len += n * HP_DIGEST_LEN;
+    return 1;
+}
+
+static uint32_t file_index(const struct hp_pinset_st *ps, const char *f)
+{
+    uint32_t i;
+
+    if (f == NULL)
+        return UINT32_MAX;
+    for (i = 0; i < ps->nfiles; i++)
+        if (ps->files[i] == f || strcmp(ps->files[i], f) == 0)
+            return i;
+    return UINT32_MAX - 1; /* not a file of the set: refused by caller */
+}
+
+static int put_policy(const struct hp_pinset_st *ps,
+                      const struct hp_policy_st *p, struct hp_idx_policy *x)
+{
+    x->min_rsa_bits = p->min_rsa_bits;
+    x->min_ec_bits = p->min_ec_bits;
+    x->min_sig_bits = p->min_sig_bits;
+    x->require_ca = p->require_ca;
+    x->file = file_index(ps, p->file);
+    x->line = p->line;
+    return x->file != UINT32_MAX - 1;
+}
+
+static int add_dep(struct hp_idx_dep **deps, uint32_t *ndeps, size_t *cap,
+                   const char *path, const struct hp_idx_str *name,
+                   struct hp_error_st *err)
+{
+    if (*ndeps == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        struct hp_idx_dep *n = realloc(*deps, ncap * sizeof(*n));
+
+        if (n == NULL)
+            return 0;
+        *deps = n;
+        *cap = ncap;
+    }
+    memset(&(*deps)[*ndeps], 0, sizeof(**deps));
+    if (!hp_idx_sig_file(path, &(*deps)[*ndeps].sig)) {
+        err_set(err, path, "cannot stat included file: %s", strerror(errno));
+        return -1;
+    }
+    (*deps)[*ndeps].path_off = name->off;
+    (*deps)[*ndeps].path_len = name->len;
+    (*ndeps)++;
+    return 1;
+}
+
 /* Lay out the whole index in memory. */
 static int build(const struct hp_pinset_st *ps, const char *pins_path,
                  const struct hp_idx_sig *src, const unsigned char sha[32],
                  int racy, struct buf *out, struct hp_error_st *err)
 {
-    struct buf strings = { 0 };
+    struct buf strings = { 0 }, pins = { 0 };
     struct hp_idx_header h;
     struct hp_idx_dep *deps = NULL;
-    struct hp_idx_str *files = NULL;
+    struct hp_idx_str *files = NULL, dir;
     struct hp_idx_rule *rules = NULL;
     uint32_t *table = NULL, slots = 16, ndeps = 0;
-    size_t i, npins = 0, off, nblocks, b;
-    int ok = 0;
+    size_t i, off, nblocks, b, depcap = 0;
+    int ok = 0, rc;
 
     memset(&h, 0, sizeof(h));
     if (ps->nrules >= UINT32_MAX / 4 || ps->nfiles >= UINT32_MAX / 4)
         goto toobig;
     while (slots < ps->nrules * 2)
         slots <<= 1;
-    deps = calloc(ps->nfiles + 1, sizeof(*deps));
     files = calloc(ps->nfiles + 1, sizeof(*files));
     rules = calloc(ps->nrules + 1, sizeof(*rules));
     table = calloc(slots, sizeof(*table));
-    if (deps == NULL || files == NULL || rules == NULL || table == NULL ||
+    if (files == NULL || rules == NULL || table == NULL ||
         !reserve(&strings, 1))
         goto oom;
     strings.len = 1; /* offset 0: the empty string */
@@ -196,36 +262,43 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
             goto oom;
         if (strcmp(ps->files[i], pins_path) == 0)
             continue;
-        /* An @include'd file: the index is as current as it is. */
-        if (!hp_idx_sig_file(ps->files[i], &deps[ndeps].sig)) {
-            err_set(err, ps->files[i], "cannot stat included file: %s",
-                    strerror(errno));
-            goto out;
-        }
-        deps[ndeps].path_off = files[i].off;
-        deps[ndeps].path_len = files[i].len;
-        ndeps++;
+        /* An @include'd or drop-in file: the index is as current as it. */
+        if ((rc = add_dep(&deps, &ndeps, &depcap, ps->files[i], &files[i],
+                          err)) <= 0)
+            goto fail_rc;
+    }
+    if (ps->include_dir != NULL) {
+        /* The folder too: a drop-in file added or removed changes it. */
+        if (!add_str(&strings, ps->include_dir, &dir.off, &dir.len))
+            goto oom;
+        h.include_dir = dir;
+        if ((rc = add_dep(&deps, &ndeps, &depcap, ps->include_dir, &dir,
+                          err)) <= 0)
+            goto fail_rc;
     }
     for (i = 0; i < ps->nrules; i++) {
         const struct hp_rule_st *r = &ps->rules[i];
         struct hp_idx_rule *x = &rules[i];
-        uint32_t len, slot, f;
+        uint32_t len, slot;
 
         /* Pins from certificate files: those files could change while
          * the pins file does not, and the pin store serves the
          * certificates themselves, which the index does not hold. */
-        if (r->ncert_pins > 0) {
+        if (r->ncert_pins > 0 || r->certs != NULL) {
             err_set(err, r->file, "host \"%s\" (line %d) takes pins from "
                     "certificate files; an index is only written for pins "
                     "files whose pins are all written out (hostpin pin "
                     "FILE prints them)", r->host, r->line);
             goto out;
         }
-        for (f = 0; f < ps->nfiles && ps->files[f] != r->file; f++)
-            ;
-        if (f == ps->nfiles || npins + r->npins >= UINT32_MAX)
+        if ((x->file = file_index(ps, r->file)) >= UINT32_MAX - 1 ||
+            !put_policy(ps, &r->policy, &x->policy))
             goto toobig;
-        if (!add_str(&strings, r->host, &x->host_off, &len))
+        if (!add_str(&strings, r->host, &x->host_off, &len) ||
+            !add_pins(&pins, (const hp_digest *)r->pins, r->npins,
+                      &x->pins) ||
+            !add_pins(&pins, (const hp_digest *)r->deny, r->ndeny,
+                      &x->deny))
             goto oom;
         x->host_len = (uint16_t)len;
         x->flags = (uint8_t)((r->is_ip ? HP_IDX_R_IP : 0) |
@@ -233,10 +306,8 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
                                                     : 0));
         x->mode = (uint8_t)r->mode;
         x->line = (uint32_t)(r->line > 0 ? r->line : 0);
-        x->file = f;
-        x->pins = (uint32_t)npins;
         x->npins = (uint32_t)r->npins;
-        npins += r->npins;
+        x->ndeny = (uint32_t)r->ndeny;
         x->expires = r->expires;
         if (r->expires_text != NULL) {
             if (!add_str(&strings, r->expires_text, &x->exp_off, &len))
@@ -250,6 +321,22 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
             slot = (slot + 1) & (slots - 1);
         table[slot] = (uint32_t)i + 1;
     }
+    /* Top-level settings. */
+    if (!put_policy(ps, &ps->policy, &h.policy))
+        goto toobig;
+    h.policy_all = (uint32_t)ps->policy_all;
+    h.has_policy = (uint32_t)ps->has_policy;
+    h.deny_line = ps->deny_line;
+    h.ndeny = (uint32_t)ps->ndeny;
+    h.nallow = (uint32_t)ps->nallow;
+    h.report_syslog = (uint32_t)ps->report_syslog;
+    if (!add_pins(&pins, (const hp_digest *)ps->deny, ps->ndeny, &h.deny) ||
+        !add_pins(&pins, (const hp_digest *)ps->allow, ps->nallow,
+                  &h.allow) ||
+        (ps->report_file != NULL &&
+         !add_str(&strings, ps->report_file, &h.report_file.off,
+                  &h.report_file.len)))
+        goto oom;
 
     memcpy(h.magic, HP_IDX_MAGIC, 8);
     h.version = HP_IDX_VERSION;
@@ -267,18 +354,18 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     h.nfiles = (uint32_t)ps->nfiles;
     h.ndeps = ndeps;
     h.table_slots = slots;
-    h.npins = (uint32_t)npins;
+    h.npins = (uint32_t)(pins.len / HP_DIGEST_LEN);
     off = HP_IDX_BLOCK; /* block 0: the header alone (its own checksum) */
     h.deps_off = off;
     off += ndeps * sizeof(*deps);
     h.files_off = off;
-    off = (off + ps->nfiles * sizeof(*files) + 63) & ~(size_t)63;
+    off = align8(off + ps->nfiles * sizeof(*files));
     h.rules_off = off;
     off += ps->nrules * sizeof(*rules);
     h.table_off = off;
     off += (size_t)slots * 4;
     h.pins_off = off;
-    off += npins * HP_DIGEST_LEN;
+    off += pins.len;
     h.strings_off = off;
     h.strings_len = strings.len;
     off = align8(off + strings.len);
@@ -289,15 +376,13 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     if (!reserve(out, (size_t)h.file_size))
         goto oom;
     memset(out->p, 0, (size_t)h.file_size);
-    memcpy(out->p + h.deps_off, deps, ndeps * sizeof(*deps));
+    if (ndeps > 0)
+        memcpy(out->p + h.deps_off, deps, ndeps * sizeof(*deps));
     memcpy(out->p + h.files_off, files, ps->nfiles * sizeof(*files));
     memcpy(out->p + h.rules_off, rules, ps->nrules * sizeof(*rules));
     memcpy(out->p + h.table_off, table, (size_t)slots * 4);
-    for (i = 0, off = h.pins_off; i < ps->nrules; i++) {
-        memcpy(out->p + off, ps->rules[i].pins,
-               ps->rules[i].npins * HP_DIGEST_LEN);
-        off += ps->rules[i].npins * HP_DIGEST_LEN;
-    }
+    if (pins.len > 0)
+        memcpy(out->p + h.pins_off, pins.p, pins.len);
     memcpy(out->p + h.strings_off, strings.p, strings.len);
     for (b = 1; b < nblocks; b++) {
         size_t start = b << HP_IDX_BLOCK_SHIFT, len = HP_IDX_BLOCK;
@@ -315,18 +400,35 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     out->len = (size_t)h.file_size;
     ok = 1;
     goto out;
-toobig:
-    err_set(err, pins_path, "too many hosts or pins for an index");
-    goto out;
+fail_rc:
+    if (rc < 0)
+        goto out;
 oom:
     err_set(err, pins_path, "out of memory");
+    goto out;
+toobig:
+    err_set(err, pins_path, "too many hosts or pins for an index");
 out:
     free(strings.p);
+    free(pins.p);
     free(deps);
     free(files);
     free(rules);
     free(table);
     return ok;
+}
+
+/* Is there a top-level certs_dir setting?  (The pin set does not say.) */
+static int uses_certs_dir(const char *text)
+{
+    config_t cfg;
+    int found;
+
+    config_init(&cfg);
+    found = config_read_string(&cfg, text) != CONFIG_TRUE ||
+            config_lookup(&cfg, "certs_dir") != NULL;
+    config_destroy(&cfg);
+    return found;
 }
 
 /* Write `data` to `path` through a temporary file and rename. */
@@ -409,6 +511,13 @@ int hp_index_write(const char *pins_path, const char *index_path, int flags,
     }
     if (!hp_conf_load_string(text, pins_path, dir, &ps, err))
         goto out;
+    /* certs_dir pins hosts by the files in a folder, which can change
+     * while the pins file does not (same as `certs`, see build()). */
+    if (strstr(text, "certs_dir") != NULL && uses_certs_dir(text)) {
+        err_set(err, pins_path, "uses certs_dir; an index is only written "
+                "for pins files whose pins are all written out");
+        goto out;
+    }
     if (!build(ps, pins_path, &sig, sha, racy, &out, err) ||
         !write_atomic(path, out.p, out.len, err))
         goto out;

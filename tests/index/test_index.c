@@ -126,6 +126,18 @@ static struct hp_pinset_st *open_ok(struct fx *fx)
     return ps;
 }
 
+static void same_policy(const struct hp_policy_st *a,
+                        const struct hp_policy_st *b)
+{
+    assert_int_equal(a->min_rsa_bits, b->min_rsa_bits);
+    assert_int_equal(a->min_ec_bits, b->min_ec_bits);
+    assert_int_equal(a->min_sig_bits, b->min_sig_bits);
+    assert_int_equal(a->require_ca, b->require_ca);
+    assert_int_equal(a->line, b->line);
+    if (a->file != NULL || b->file != NULL)
+        assert_string_equal(a->file, b->file);
+}
+
 /* Every name's rule from the index equals the parsed file's. */
 static void same_rules(const struct hp_pinset_st *a,
                        const struct hp_pinset_st *b, int nfill)
@@ -136,7 +148,7 @@ static void same_rules(const struct hp_pinset_st *a,
         "2001:db8::1",       "[2001:db8::1]",   "192.0.2.8",
         "example.org",       "com",             "EXAMPLE.com.",
         "h0.fill.test",      "h9.fill.test",    "x.h1.fill.test",
-        "",                  "fill.test",
+        "",                  "fill.test",       "a.test", "b.test",
     };
     char name[64];
     size_t i;
@@ -171,6 +183,11 @@ static void same_rules(const struct hp_pinset_st *a,
         assert_int_equal(ra->npins_written, rb->npins_written);
         assert_string_equal(ra->file, rb->file);
         assert_int_equal(ra->line, rb->line);
+        same_policy(&ra->policy, &rb->policy);
+        assert_int_equal(ra->ndeny, rb->ndeny);
+        if (ra->ndeny > 0)
+            assert_memory_equal(ra->deny, rb->deny,
+                                ra->ndeny * HP_DIGEST_LEN);
     }
 }
 
@@ -477,6 +494,103 @@ static void test_invalid_source(void **state)
     assert_int_equal(access(fx->idx, F_OK), -1);
 }
 
+/* Policy, deny pins, the interception allow-list and reports survive the
+ * index exactly. */
+static void test_policy_settings(void **state)
+{
+    struct fx *fx = *state;
+    struct hp_pinset_st *ix, *parsed = NULL;
+    struct hp_error_st err;
+    char p1[HP_PIN_STRLEN], p2[HP_PIN_STRLEN], p3[HP_PIN_STRLEN];
+    char text[2048];
+    size_t n = 0;
+
+    pin_text(1, p1);
+    pin_text(2, p2);
+    pin_text(3, p3);
+    snprintf(text, sizeof(text),
+             "version = 1;\n"
+             "policy = { min_rsa_bits = 2048; min_signature_hash = "
+             "\"sha256\"; require_ca_constraints = true; };\n"
+             "policy_scope = \"all\";\n"
+             "deny = [ \"%s\" ];\n"
+             "allow_interception = [ \"%s\", \"%s\" ];\n"
+             "report = { syslog = true; file = \"%s/report.json\"; };\n"
+             "hosts = (\n"
+             "  { host = \"a.test\"; pins = [ \"%s\" ];\n"
+             "    policy = { min_ec_bits = 384; }; deny = [ \"%s\" ]; },\n"
+             "  { host = \"b.test\"; pins = [ \"%s\", \"%s\" ]; }\n"
+             ");\n",
+             p1, p2, p3, fx->dir, p1, p2, p2, p3);
+    write_file(fx->pins, text);
+    if (!hp_index_write(fx->pins, NULL, HP_INDEX_NOWAIT, &n, &err))
+        fail_msg("hp_index_write: %s:%d: %s", err.file, err.line, err.msg);
+    ix = open_ok(fx);
+    assert_true(hp_conf_load_file(fx->pins, &parsed, &err));
+    same_policy(&ix->policy, &parsed->policy);
+    assert_int_equal(ix->policy_all, parsed->policy_all);
+    assert_int_equal(ix->has_policy, parsed->has_policy);
+    assert_int_equal(ix->ndeny, 1);
+    assert_int_equal(ix->ndeny, parsed->ndeny);
+    assert_memory_equal(ix->deny, parsed->deny, HP_DIGEST_LEN);
+    assert_int_equal(ix->deny_line, parsed->deny_line);
+    assert_int_equal(ix->nallow, 2);
+    assert_memory_equal(ix->allow, parsed->allow, 2 * HP_DIGEST_LEN);
+    assert_int_equal(ix->report_syslog, parsed->report_syslog);
+    assert_string_equal(ix->report_file, parsed->report_file);
+    assert_null(ix->include_dir);
+    same_rules(ix, parsed, 0);
+    assert_int_equal(hp_pinset_rule_for(ix, "a.test")->ndeny, 1);
+    assert_int_equal(hp_pinset_rule_for(ix, "a.test")->policy.min_ec_bits,
+                     384);
+    hp_pinset_free(ix);
+    hp_pinset_free(parsed);
+}
+
+/* include_dir: a drop-in file edited, added or removed makes the index
+ * stale; until then the drop-in's hosts come from the index. */
+static void test_include_dir(void **state)
+{
+    struct fx *fx = *state;
+    struct hp_pinset_st *ix, *parsed = NULL;
+    struct hp_error_st err;
+    char p1[HP_PIN_STRLEN], text[512], path[400], why[512];
+    size_t n = 0;
+
+    pin_text(1, p1);
+    snprintf(path, sizeof(path), "%s/d", fx->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/d/x.conf", fx->dir);
+    snprintf(text, sizeof(text), "hosts = ( { host = \"x.test\"; pins = "
+             "[ \"%s\" ]; } );\n", p1);
+    write_file(path, text);
+    snprintf(text, sizeof(text), "version = 1;\ninclude_dir = \"d\";\n"
+             "hosts = ( { host = \"a.test\"; pins = [ \"%s\" ]; } );\n",
+             p1);
+    write_file(fx->pins, text);
+    if (!hp_index_write(fx->pins, NULL, HP_INDEX_NOWAIT, &n, &err))
+        fail_msg("hp_index_write: %s:%d: %s", err.file, err.line, err.msg);
+    assert_int_equal(n, 2);
+    ix = open_ok(fx);
+    assert_true(hp_conf_load_file(fx->pins, &parsed, &err));
+    assert_non_null(ix->include_dir);
+    assert_string_equal(ix->include_dir, parsed->include_dir);
+    assert_non_null(hp_pinset_rule_for(ix, "x.test"));
+    assert_string_equal(hp_pinset_rule_for(ix, "x.test")->file,
+                        hp_pinset_rule_for(parsed, "x.test")->file);
+    hp_pinset_free(ix);
+    hp_pinset_free(parsed);
+    /* A new drop-in file: the folder changed. */
+    snprintf(path, sizeof(path), "%s/d/y.conf", fx->dir);
+    snprintf(text, sizeof(text), "hosts = ( { host = \"y.test\"; pins = "
+             "[ \"%s\" ]; } );\n", p1);
+    write_file(path, text);
+    ix = NULL;
+    assert_int_equal(hp_index_open(fx->pins, NULL, &ix, why, sizeof(why)),
+                     HP_INDEX_STALE);
+    assert_null(ix);
+}
+
 /* Enumeration in file order, the same through the index. */
 static void test_rule_at(void **state)
 {
@@ -555,6 +669,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_source, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rule_at, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_settings, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_include_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cert_pins_refused, setup,
                                         teardown),
     };
