@@ -17,6 +17,8 @@ int hp_cli_fetch(int argc, char **argv);
 int hp_cli_check(int argc, char **argv);
 int hp_cli_lint(int argc, char **argv);
 int hp_cli_status(int argc, char **argv);
+int hp_cli_enable(int argc, char **argv);  /* enable.c */
+int hp_cli_disable(int argc, char **argv); /* enable.c */
 int hp_cli_import(int argc, char **argv); /* import.c */
 int hp_cli_index(int argc, char **argv);  /* index.c */
 

@@ -28,6 +28,8 @@ static const struct command commands[] = {
     { "lint", hp_cli_lint, "errors and risky settings in a pins file" },
     { "status", hp_cli_status, "is pinning active in this OpenSSL "
                                "configuration?" },
+    { "enable", hp_cli_enable, "add hostpin to the system openssl.cnf" },
+    { "disable", hp_cli_disable, "remove what enable added" },
     { "import", hp_cli_import, "pins of other products' pinning configs" },
     { "index", hp_cli_index, "compile a large pins file for fast start-up" },
     { NULL, NULL, NULL }
