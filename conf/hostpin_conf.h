@@ -222,7 +222,9 @@ enum hp_lint_code {
     HP_LINT_EXPIRES_SOON, /* `expires` within the warning window */
     HP_LINT_CERT_EXPIRED, /* a certificate in a `certs` file has expired */
     HP_LINT_WRITABLE,     /* file or folder writable by others than owner */
-    HP_LINT_UNREADABLE    /* file not readable by every user */
+    HP_LINT_UNREADABLE,   /* file not readable by every user */
+    HP_LINT_MERGED,       /* certs_dir adds pins to a `hosts` entry */
+    HP_LINT_IGNORED_FILE  /* a file in certs_dir that pins nothing */
 };
 
 struct hp_lint_item_st {

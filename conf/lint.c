@@ -52,7 +52,7 @@ struct pin_ent {
 static const char *const code_names[] = {
     "error",   "no-backup",    "duplicate-host",      "duplicate-pin",
     "expired", "expires-soon", "certificate-expired", "writable",
-    "unreadable"
+    "unreadable", "certs-dir-merged", "ignored-file"
 };
 
 const char *hp_lint_code_name(enum hp_lint_code code)
@@ -385,6 +385,7 @@ static void walk(struct linter *l, config_t *cfg,
         if (e[i].first < 0)
             lint_host(l, config_setting_get_elem(hosts, (unsigned)i), &e[i]);
     hp_lint_rules(l, ps);
+    hp_lint_certs_dir(l, config_lookup(cfg, "certs_dir"), ps);
     for (i = 0; i < n; i++)
         free(e[i].norm);
     free(e);

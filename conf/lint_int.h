@@ -2,6 +2,8 @@
 #ifndef HOSTPIN_LINT_INT_H
 #define HOSTPIN_LINT_INT_H
 
+#include <libconfig.h>
+
 #include "hostpin_conf.h"
 
 struct linter;
@@ -25,5 +27,10 @@ void hp_lint_cert_file(struct linter *l, const char *file, int line,
 /* Warnings judged on the loaded rules, which include what certs_dir adds:
  * a host with no backup pin, certs_dir files (permissions, expiry). */
 void hp_lint_rules(struct linter *l, const struct hp_pinset_st *ps);
+
+/* lint_certs_dir.c: certs_dir hosts merged into `hosts` entries, and
+ * files of the folder that pin nothing.  s may be NULL (no certs_dir). */
+void hp_lint_certs_dir(struct linter *l, const config_setting_t *s,
+                       const struct hp_pinset_st *ps);
 
 #endif

@@ -64,6 +64,23 @@ hp_refuses "union: impostor" "$HP_WORK/union.cnf" "$IPORT" "$MISMATCH"
 hp_has "union: the refusal names the hosts entry" "$OUT" \
     "(rule $HP_WORK/union.conf:4, mode enforce)"
 hp_expect "union: lint accepts it" 0 "valid, 1 host" "$HOSTPIN" lint "$HP_WORK/union.conf"
+hp_has "union: lint says the folder adds to the entry" "$OUT" \
+    "$HP_WORK/union.conf:4: warning: host \"pinned.test\" is also in certs_dir (pinned.test.cer): the keys of those certificates are pins of this entry too"
+hp_has "union: lint names the folder's README, which pins nothing" "$OUT" \
+    "$HP_WORK/union.conf:2: warning: certs_dir \"$HP_WORK/der.d\": file \"README\" pins nothing"
+hp_run "$HOSTPIN" lint --json "$HP_WORK/union.conf"
+hp_has "union: lint --json code" "$OUT" '"code": "certs-dir-merged"'
+hp_has "ignored file: lint --json code" "$OUT" '"code": "ignored-file"'
+# A file whose extension the folder does not take is not a pin: lint says
+# so, so that nobody believes example.com.der pins example.com.
+cp "$HP_WORK/der.d/pinned.test.cer" "$HP_WORK/rot.d/free.test.der"
+mkdir -p "$HP_WORK/rot.d/old"
+hp_run "$HOSTPIN" lint "$HP_WORK/rot.conf"
+hp_has "lint: a .der file pins nothing" "$OUT" \
+    "$HP_WORK/rot.conf:2: warning: certs_dir \"$HP_WORK/rot.d\": file \"free.test.der\" pins nothing: only HOST.cer, HOST.crt and HOST.pem files pin a host"
+hp_lacks "lint: a sub-folder is left alone" "$OUT" '"old"'
+hp_lacks "lint: no merge warning without a hosts entry" "$OUT" "is also in certs_dir"
+hp_admits "a .der file does not pin its host" "$HP_WORK/rot.cnf" "$IPORT" free.test
 
 # --- Errors: each names the file and the pins file's line -----------------
 # check_error NAME LINE MESSAGE DESC: lint and a real client (fail-closed,

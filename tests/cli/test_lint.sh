@@ -191,7 +191,9 @@ hp_has "certs_dir: a host with one file has no backup" "$OUT" \
     "cdir.conf:2: warning: host \"a.test\" has only one pin, from certs_dir: add a backup key's certificate as a second file"
 hp_lacks "certs_dir: two files are two pins" "$OUT" 'host "b.test" has only one pin'
 hp_lacks "certs_dir adds to the host's entry" "$OUT" 'host "c.test" has only one pin'
-hp_has "certs_dir: summary" "$OUT" "cdir.conf: valid, 3 hosts, 1 warning"
+hp_has "certs_dir: a host also in hosts gets the union, and lint says so" \
+    "$OUT" "cdir.conf:4: warning: host \"b.test\" is also in certs_dir (b.test.crt, b.test.pem)"
+hp_has "certs_dir: summary" "$OUT" "cdir.conf: valid, 3 hosts, 3 warnings"
 cp old.pem cdir/a.test.pem
 chmod 644 cdir/a.test.pem
 hp_expect "warning: expired certificate in certs_dir" 0 \
