@@ -441,6 +441,10 @@ static int load_host(struct loader *ld, const config_setting_t *h)
     }
     r = &ps->rules[ps->nrules];
     memset(r, 0, sizeof(*r));
+    /* No policy group: every key unset (-1), as hostpin_conf.h says; 0
+     * would read as "no demand" and cancel the top-level policy. */
+    r->policy.min_rsa_bits = r->policy.min_ec_bits = -1;
+    r->policy.min_sig_bits = r->policy.require_ca = -1;
     r->is_ip = is_ip;
     r->mode = ps->mode;
     r->line = (int)config_setting_source_line(h);
