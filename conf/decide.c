@@ -55,10 +55,35 @@ static const char *hash_name(int bits)
     }
 }
 
-/* First violation of policy p in the chain; depth or -1. */
+enum policy_key { PK_RSA, PK_EC, PK_SIG, PK_CA };
+
+static int policy_get(const struct hp_policy_st *p, enum policy_key k)
+{
+    switch (k) {
+    case PK_RSA: return p->min_rsa_bits;
+    case PK_EC: return p->min_ec_bits;
+    case PK_SIG: return p->min_sig_bits;
+    case PK_CA: default: return p->require_ca;
+    }
+}
+
+/* The policy group that sets key k for rule r: the host's own if it sets
+ * that key, else the top-level one, so a message names the setting that
+ * decided and not a host group that only inherits it. */
+static const struct hp_policy_st *policy_source(const struct hp_pinset_st *ps,
+                                                const struct hp_rule_st *r,
+                                                enum policy_key k)
+{
+    if (r != NULL && r->policy.file != NULL && policy_get(&r->policy, k) >= 0)
+        return &r->policy;
+    return &ps->policy;
+}
+
+/* First violation of policy p in the chain; depth or -1, and *key says
+ * which demand it breaks. */
 static int policy_violation(const struct hp_policy_st *p,
                             const struct hp_cert_info_st *chain, size_t n,
-                            char *detail, size_t dlen)
+                            char *detail, size_t dlen, enum policy_key *key)
 {
     size_t d;
 
@@ -67,12 +92,14 @@ static int policy_violation(const struct hp_policy_st *p,
 
         if (p->min_rsa_bits > 0 && c->key_kind == HP_KEY_RSA &&
             c->key_bits < p->min_rsa_bits) {
+            *key = PK_RSA;
             snprintf(detail, dlen, "RSA key of %d bits, below min_rsa_bits "
                      "= %d", c->key_bits, p->min_rsa_bits);
             return (int)d;
         }
         if (p->min_ec_bits > 0 && c->key_kind == HP_KEY_EC &&
             c->key_bits < p->min_ec_bits) {
+            *key = PK_EC;
             snprintf(detail, dlen, "EC key of %d bits, below min_ec_bits = "
                      "%d", c->key_bits, p->min_ec_bits);
             return (int)d;
@@ -81,12 +108,14 @@ static int policy_violation(const struct hp_policy_st *p,
          * is not relied upon. */
         if (p->min_sig_bits > 0 && d + 1 < n && c->sig_bits != 0 &&
             c->sig_bits < p->min_sig_bits) {
+            *key = PK_SIG;
             snprintf(detail, dlen, "signed with %s, below "
                      "min_signature_hash = \"%s\"", hash_name(c->sig_bits),
                      hash_name(p->min_sig_bits));
             return (int)d;
         }
         if (p->require_ca > 0 && d > 0 && !c->is_ca) {
+            *key = PK_CA;
             snprintf(detail, dlen, "issues certificates without "
                      "basicConstraints CA:TRUE (require_ca_constraints)");
             return (int)d;
@@ -138,6 +167,7 @@ void hp_decide_chain(const struct hp_pinset_st *ps, const char *const *names,
     int pass_depth = -1, any_rule = 0, exempt, depth;
     char detail[160];
     struct hp_policy_st pol;
+    enum policy_key key = PK_RSA;
 
     memset(v, 0, sizeof(*v));
     v->outcome = HP_UNPINNED;
@@ -170,10 +200,13 @@ void hp_decide_chain(const struct hp_pinset_st *ps, const char *const *names,
         if (details) {
             hp_policy_effective(ps, r, &pol);
             depth = policy_violation(&pol, chain, nchain, detail,
-                                     sizeof(detail));
-            if (depth >= 0)
+                                     sizeof(detail), &key);
+            if (depth >= 0) {
+                const struct hp_policy_st *src = policy_source(ps, r, key);
+
                 consider(v, r->mode, HP_WHY_POLICY, r, i, depth, detail,
-                         pol.file, pol.line);
+                         src->file, src->line);
+            }
         }
         if (exempt)
             continue;
@@ -198,7 +231,7 @@ void hp_decide_chain(const struct hp_pinset_st *ps, const char *const *names,
         if (details && ps->policy_all) {
             hp_policy_effective(ps, NULL, &pol);
             depth = policy_violation(&pol, chain, nchain, detail,
-                                     sizeof(detail));
+                                     sizeof(detail), &key);
             if (depth >= 0)
                 consider(v, ps->mode, HP_WHY_POLICY, NULL, 0, depth, detail,
                          pol.file, pol.line);
