@@ -88,6 +88,7 @@ struct hp_pinset_st {
     /* Set when the set is backed by a compiled index (hostpin_index.h):
      * `rules` and `table` are then NULL; use the lookup functions. */
     struct hp_index_st *index;
+    size_t nip;             /* rules for IP literals (hp_pinset_index) */
 };
 
 /* What went wrong while loading: file, line (0 if none) and a message that

@@ -677,6 +677,7 @@ enum hp_index_state hp_index_open(const char *pins_path,
                                              : HP_MODE_ENFORCE;
     ps->nrules = ix->h->nrules;
     ps->nduplicates = ix->h->nduplicates;
+    ps->nip = ix->h->nip;
     ps->reload_interval = ix->h->reload_interval;
     ps->index = ix;
     *out = ps;

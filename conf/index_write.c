@@ -351,6 +351,7 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     h.reload_interval = ps->reload_interval;
     h.nrules = (uint32_t)ps->nrules;
     h.nduplicates = (uint32_t)ps->nduplicates;
+    h.nip = (uint32_t)ps->nip;
     h.nfiles = (uint32_t)ps->nfiles;
     h.ndeps = ndeps;
     h.table_slots = slots;

@@ -69,13 +69,25 @@ int hp_pinset_index(struct hp_pinset_st *ps)
 
     if (!build_table(ps))
         return 0;
-    if (ps->nduplicates == 0)
-        return 1;
-    for (i = 0; i < ps->nrules; i++)
-        if (ps->rules[i].host != NULL)
-            ps->rules[n++] = ps->rules[i];
-    ps->nrules = n;
-    return build_table(ps);
+    if (ps->nduplicates > 0) {
+        for (i = 0; i < ps->nrules; i++)
+            if (ps->rules[i].host != NULL)
+                ps->rules[n++] = ps->rules[i];
+        ps->nrules = n;
+        if (!build_table(ps))
+            return 0;
+    }
+    for (i = 0, ps->nip = 0; i < ps->nrules; i++)
+        ps->nip += ps->rules[i].is_ip != 0;
+    return 1;
+}
+
+int hp_pinset_ip_matters(const struct hp_pinset_st *ps)
+{
+    /* Deny pins and a policy for all connections apply whatever the
+     * names, and their messages name the connection. */
+    return ps == NULL || ps->nip > 0 || ps->ndeny > 0 ||
+           (ps->policy_all && ps->has_policy);
 }
 
 const struct hp_rule_st *hp_pinset_find_exact(const struct hp_pinset_st *ps,

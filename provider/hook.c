@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "hostpin.h"
+#include "hostpin_index.h"
 
 #define HP_MAX_NAMES 16
 #define HP_MAX_CHAIN 16
@@ -41,6 +42,7 @@ struct names_st {
     char peer[INET6_ADDRSTRLEN];
     char san[4][INET6_ADDRSTRLEN]; /* leaf IP identities, last resort */
     int incomplete; /* a name could not be read (out of memory) */
+    int ip_read;    /* IP names collected (see hp_pinset_ip_matters) */
 };
 
 static int hook_verify(X509_STORE_CTX *ctx);
@@ -52,10 +54,29 @@ static int verify_oom(X509_STORE_CTX *ctx)
     return 0;
 }
 
+/* libcrypto's own verify function (internal_verify, x509_vfy.c), learnt
+ * from the first context whose store sets none. */
+static _Atomic(X509_STORE_CTX_verify_fn) default_verify;
+
+/* What X509_STORE_CTX_init assigned to ctx->verify: the store's function,
+ * else the internal one.  Such contexts need no ex_data of ours: storing
+ * it (CRYPTO_set_ex_data allocates the context's stack, freed with it)
+ * cost 800 instructions per verification, 0.1% of an RSA verify. */
+static X509_STORE_CTX_verify_fn init_verify(X509_STORE_CTX *ctx)
+{
+    X509_STORE *store = X509_STORE_CTX_get0_store(ctx);
+    X509_STORE_CTX_verify_fn fn = store != NULL ? X509_STORE_get_verify(store)
+                                                : NULL;
+
+    return fn != NULL ? fn : atomic_load(&default_verify);
+}
+
 static void hook_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
                      long argl, void *argp)
 {
     X509_STORE_CTX *ctx = parent;
+    X509_STORE *store = X509_STORE_CTX_get0_store(ctx);
+    X509_STORE_CTX_verify_fn expect = NULL;
     union verify_ptr saved;
 
     (void)ptr;
@@ -66,6 +87,12 @@ static void hook_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
     saved.fn = X509_STORE_CTX_get_verify(ctx);
     if (saved.fn == hook_verify || saved.fn == verify_oom)
         return;
+    if (store == NULL || X509_STORE_get_verify(store) == NULL)
+        atomic_compare_exchange_strong(&default_verify, &expect, saved.fn);
+    if (saved.fn == init_verify(ctx)) {
+        X509_STORE_CTX_set_verify(ctx, hook_verify);
+        return;
+    }
     if (CRYPTO_set_ex_data(ad, idx, saved.p))
         X509_STORE_CTX_set_verify(ctx, hook_verify);
     else
@@ -138,7 +165,7 @@ static void add_leaf_ips(X509_STORE_CTX *ctx, struct names_st *nm)
 
 /* Names of the connection (DESIGN 3.1). */
 static void collect_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
-                          const SSL *ssl, struct names_st *nm)
+                          const SSL *ssl, struct names_st *nm, int want_ip)
 {
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
     const char *h;
@@ -146,6 +173,13 @@ static void collect_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
 
     for (i = 0; (h = X509_VERIFY_PARAM_get0_host(param, i)) != NULL; i++)
         add_name(nm, h);
+    nm->ip_read = want_ip;
+    if (!want_ip) { /* IP names cannot matter: the set has no use for them */
+        if (ssl != NULL)
+            add_name(nm, api->servername((const struct ssl_st *)ssl,
+                                         TLSEXT_NAMETYPE_host_name));
+        return;
+    }
     /* SSL_set1_host("127.0.0.1") stores an IP, not a host.  With no IP set
      * the getter pushes "passed a null parameter", which programs such as
      * curl would then print as the reason of a failure: drop it. */
@@ -329,11 +363,23 @@ static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
 /* Pin decision for a TLS client or a named verification; 1 = go on, 0 =
  * refused.  The pin set is held for the whole decision. */
 static int check_pins(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
-                      const SSL *ssl, const struct names_st *nm)
+                      const SSL *ssl, struct names_st *nm)
 {
     struct hp_state_ref_st ref;
     const struct hp_pinset_st *ps = hp_state_acquire(&ref);
     int ok;
+
+    /* The hint was low but this set (a reload since) wants IP names. */
+    if (!nm->ip_read && hp_pinset_ip_matters(ps)) {
+        memset(nm, 0, sizeof(*nm));
+        collect_names(ctx, api, ssl, nm, 1);
+        if (nm->incomplete) {
+            hp_state_release(&ref);
+            return refuse(ctx, HP_R_INTERNAL, "could not read the names of "
+                                              "the connection (out of "
+                                              "memory)");
+        }
+    }
 
     if (ps == NULL) {
         char why[1200], msg[1400];
@@ -452,7 +498,7 @@ static int hook_verify(X509_STORE_CTX *ctx)
     int ok;
 
     saved.p = X509_STORE_CTX_get_ex_data(ctx, hook_idx);
-    if (saved.fn == NULL)
+    if (saved.fn == NULL && (saved.fn = init_verify(ctx)) == NULL)
         return verify_oom(ctx);
     /* CRL path contexts share the parent's parameters, host included. */
     if (X509_STORE_CTX_get0_parent_ctx(ctx) != NULL)
@@ -464,7 +510,7 @@ static int hook_verify(X509_STORE_CTX *ctx)
             return saved.fn(ctx);
     }
     memset(&nm, 0, sizeof(nm));
-    collect_names(ctx, api, ssl, &nm);
+    collect_names(ctx, api, ssl, &nm, hp_state_ip_matters());
     if (nm.incomplete) {
         OPENSSL_free(nm.ip);
         return refuse(ctx, HP_R_INTERNAL, "could not read the names of the "

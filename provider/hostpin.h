@@ -52,6 +52,10 @@ void hp_state_release(struct hp_state_ref_st *ref);
 /* Why the pins file could not be loaded (file:line: message). */
 void hp_state_error(char *buf, size_t len);
 int hp_state_fail_open(void);
+/* Could the connection's IP matter to the current pin set?  A hint read
+ * without holding the set (1 until a set is loaded): holders of a set ask
+ * hp_pinset_ip_matters(set). */
+int hp_state_ip_matters(void);
 const char *hp_state_pins_path(void);
 
 /* hook.c */

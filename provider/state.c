@@ -43,6 +43,7 @@ static _Atomic unsigned long readers[2];
 static _Atomic unsigned epoch;
 static _Atomic long next_check;         /* monotonic second */
 static _Atomic int interval = HP_DEFAULT_RELOAD_INTERVAL;
+static _Atomic int ip_hint = 1;         /* see hp_state_ip_matters */
 /* Guarded by `lock`. */
 static struct file_sig loaded_sig, failed_sig;
 static char load_error[1200];
@@ -164,7 +165,13 @@ static void load_locked(struct file_sig *sig)
             *sig = after;
         }
         atomic_store(&interval, ps->reload_interval);
+        /* Raised before the swap, lowered after: a reader that saw the
+         * hint low and then holds the new set checks the set itself. */
+        if (hp_pinset_ip_matters(ps))
+            atomic_store(&ip_hint, 1);
         old = atomic_exchange(&current, ps);
+        if (!hp_pinset_ip_matters(ps))
+            atomic_store(&ip_hint, 0);
         loaded_sig = *sig;
         memset(&failed_sig, 0, sizeof(failed_sig));
         if (old != NULL)
@@ -239,6 +246,11 @@ const struct hp_pinset_st *hp_state_acquire(struct hp_state_ref_st *ref)
     atomic_fetch_add(&readers[ref->slot], 1);
     ref->ps = atomic_load(&current);
     return ref->ps;
+}
+
+int hp_state_ip_matters(void)
+{
+    return atomic_load_explicit(&ip_hint, memory_order_relaxed);
 }
 
 void hp_state_release(struct hp_state_ref_st *ref)

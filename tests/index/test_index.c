@@ -83,8 +83,10 @@ static int setup(void **state)
         return -1;
     snprintf(fx->dir, sizeof(fx->dir), "%s/hp-index.XXXXXX",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(fx->dir) == NULL)
+    if (mkdtemp(fx->dir) == NULL) {
+        free(fx);
         return -1;
+    }
     snprintf(fx->pins, sizeof(fx->pins), "%s/pins.conf", fx->dir);
     snprintf(fx->idx, sizeof(fx->idx), "%s/pins.conf" HP_INDEX_SUFFIX,
              fx->dir);
