@@ -124,6 +124,13 @@ static int policy_violation(const struct hp_policy_st *p,
     return -1;
 }
 
+/* The file of the top-level deny list: the pins file unless @include'd
+ * (a set read from a compiled index does not record it). */
+static const char *deny_file(const struct hp_pinset_st *ps)
+{
+    return ps->deny_file != NULL ? ps->deny_file : ps->file;
+}
+
 static int deny_depth(const hp_digest *set, size_t nset,
                       const struct hp_cert_info_st *chain, size_t n)
 {
@@ -192,7 +199,7 @@ void hp_decide_chain(const struct hp_pinset_st *ps, const char *const *names,
         any_rule = 1;
         if ((depth = deny_depth(ps->deny, ps->ndeny, chain, nchain)) >= 0)
             consider(v, r->mode, HP_WHY_DENY, r, i, depth,
-                     "its public key is denied", ps->file, ps->deny_line);
+                     "its public key is denied", deny_file(ps), ps->deny_line);
         if ((depth = deny_depth(r->deny, r->ndeny, chain, nchain)) >= 0)
             consider(v, r->mode, HP_WHY_DENY, r, i, depth,
                      "its public key is denied for this host", r->file,
@@ -227,7 +234,7 @@ void hp_decide_chain(const struct hp_pinset_st *ps, const char *const *names,
         /* No rule: only what applies to every connection. */
         if ((depth = deny_depth(ps->deny, ps->ndeny, chain, nchain)) >= 0)
             consider(v, ps->mode, HP_WHY_DENY, NULL, 0, depth,
-                     "its public key is denied", ps->file, ps->deny_line);
+                     "its public key is denied", deny_file(ps), ps->deny_line);
         if (details && ps->policy_all) {
             hp_policy_effective(ps, NULL, &pol);
             depth = policy_violation(&pol, chain, nchain, detail,

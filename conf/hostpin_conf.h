@@ -79,6 +79,7 @@ struct hp_pinset_st {
     int has_policy;         /* some policy anywhere: chains need details */
     hp_digest *deny;        /* top-level `deny`, sorted */
     size_t ndeny;
+    const char *deny_file;  /* the file `deny` is in (@include) */
     int deny_line;
     hp_digest *allow;       /* `allow_interception` anchors, sorted */
     size_t nallow;

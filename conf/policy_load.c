@@ -205,6 +205,11 @@ int hp_load_top_extras(struct loader *ld, const config_setting_t *root)
         if (!hp_load_pin_list(ld, s, "deny", &ps->deny, &ps->ndeny))
             return 0;
         ps->deny_line = hp_load_line_of(ld, s);
+        ps->deny_file = hp_load_intern(ld, hp_load_file_of(ld, s));
+        if (ps->deny_file == NULL) {
+            hp_load_err(ld->err, ld->name, 0, "out of memory");
+            return 0;
+        }
     }
     if ((s = config_setting_get_member(root, "allow_interception")) != NULL &&
         !hp_load_pin_list(ld, s, "allow_interception", &ps->allow,
