@@ -282,6 +282,46 @@ static void host_deny_beats_pin(void **state)
     hp_pinset_free(ps);
 }
 
+/* A deny list or policy in an @include'd file is named by that file. */
+static void where_in_included_file(void **state)
+{
+    static const char top[] = "version = 1;\n@include \"extra.conf\"\n";
+    char *dir = hpt_tmpdir(), *main_conf, *extra, pin[HP_PIN_STRLEN];
+    char text[512];
+    struct hp_pinset_st *ps;
+    struct hp_error_st err;
+    struct hp_verdict_st v;
+    size_t len;
+
+    (void)state;
+    main_conf = hpt_write(dir, "pins.conf", top, strlen(top));
+    snprintf(text, sizeof(text),
+             "# shared by several machines\n"
+             "\n"
+             "deny = [ \"%s\" ];\n"
+             "policy = { min_rsa_bits = 2048; };\n"
+             "policy_scope = \"all\";\n",
+             hpt_pin(90, pin));
+    extra = hpt_write(dir, "extra.conf", text, strlen(text));
+    assert_int_equal(hp_conf_load_file(main_conf, &ps, &err), 1);
+    v = DECIDE(ps, N("free.example"), CH(cert(10), cert(90)));
+    assert_finding(&v, HP_FAIL, HP_WHY_DENY, 1);
+    assert_non_null(v.where_file);
+    len = strlen(v.where_file);
+    assert_true(len >= 10);
+    assert_string_equal(v.where_file + len - 10, "extra.conf");
+    assert_int_equal(v.where_line, 3);
+    v = DECIDE(ps, N("free.example"), CH(rsa(10, 1024)));
+    assert_finding(&v, HP_FAIL, HP_WHY_POLICY, 0);
+    assert_string_equal(v.where_file + strlen(v.where_file) - 10,
+                        "extra.conf");
+    assert_int_equal(v.where_line, 4);
+    hp_pinset_free(ps);
+    free(main_conf);
+    free(extra);
+    hpt_rmdir(dir);
+}
+
 /* ---- policy ---------------------------------------------------------- */
 
 static const char policy_text[] =
@@ -740,6 +780,7 @@ int main(void)
         cmocka_unit_test(deny_without_rule),
         cmocka_unit_test(deny_modes),
         cmocka_unit_test(host_deny_beats_pin),
+        cmocka_unit_test(where_in_included_file),
         cmocka_unit_test(policy_rsa_boundary),
         cmocka_unit_test(policy_host_override),
         cmocka_unit_test(policy_signature_hash),
