@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -31,6 +32,7 @@ struct file_sig {
     struct timespec mtime;
     int exists;
     int recorded; /* 0: no file seen in this role yet */
+    uint64_t dropins; /* include_dir and its *.conf files, 0 if none */
 };
 
 static struct hp_settings_st settings = { HP_DEFAULT_PINS_FILE, 0 };
@@ -47,6 +49,7 @@ static _Atomic int ip_hint = 1;         /* see hp_state_ip_matters */
 /* Guarded by `lock`. */
 static struct file_sig loaded_sig, failed_sig;
 static char load_error[1200];
+static char watch_dir[1024]; /* include_dir of the current set */
 
 /* The first provider activation in the process decides the settings. */
 void hp_state_configure(const char *pins, const char *on_error)
@@ -86,12 +89,57 @@ static long mono_seconds(void)
     return (long)ts.tv_sec;
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    while (n-- > 0)
+        h = (h ^ *b++) * 1099511628211ull;
+    return h;
+}
+
+/* Drop-in files are part of the pins file: their folder's and their own
+ * inode, size and mtime.  Called with `lock` held. */
+static uint64_t dropins_sig(void)
+{
+    uint64_t h = 1469598103934665603ull;
+    struct dirent *de;
+    struct stat st;
+    char path[1400];
+    DIR *d;
+
+    if (watch_dir[0] == '\0')
+        return 0;
+    if (stat(watch_dir, &st) != 0 || (d = opendir(watch_dir)) == NULL)
+        return 1; /* gone: differs from any folder that was there */
+    h = fnv(h, &st.st_ino, sizeof(st.st_ino));
+    h = fnv(h, &st.st_mtim, sizeof(st.st_mtim));
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+
+        if (de->d_name[0] == '.' || len < 6 ||
+            strcmp(de->d_name + len - 5, ".conf") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", watch_dir, de->d_name);
+        if (stat(path, &st) != 0)
+            continue;
+        /* Order-independent: readdir order is not stable. */
+        h ^= fnv(fnv(fnv(fnv(1469598103934665603ull, de->d_name, len),
+                         &st.st_ino, sizeof(st.st_ino)),
+                     &st.st_size, sizeof(st.st_size)),
+                 &st.st_mtim, sizeof(st.st_mtim));
+    }
+    closedir(d);
+    return h | 2;
+}
+
 static void file_sig_read(struct file_sig *s)
 {
     struct stat st;
 
     memset(s, 0, sizeof(*s));
     s->recorded = 1;
+    s->dropins = dropins_sig();
     if (stat(settings.pins, &st) != 0)
         return;
     s->exists = 1;
@@ -106,7 +154,7 @@ static int file_sig_equal(const struct file_sig *a, const struct file_sig *b)
     return a->recorded && b->recorded && a->exists == b->exists &&
            a->dev == b->dev && a->ino == b->ino &&
            a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
-           a->mtime.tv_nsec == b->mtime.tv_nsec;
+           a->mtime.tv_nsec == b->mtime.tv_nsec && a->dropins == b->dropins;
 }
 
 /* Wait until no reader announced in `slot` remains; 0 on timeout. */
@@ -172,6 +220,12 @@ static void load_locked(struct file_sig *sig)
         old = atomic_exchange(&current, ps);
         if (!hp_pinset_ip_matters(ps))
             atomic_store(&ip_hint, 0);
+        if (strcmp(watch_dir, ps->include_dir ? ps->include_dir : "") != 0) {
+            /* A new drop-in folder: watch it from now on. */
+            snprintf(watch_dir, sizeof(watch_dir), "%s",
+                     ps->include_dir ? ps->include_dir : "");
+            sig->dropins = dropins_sig();
+        }
         loaded_sig = *sig;
         memset(&failed_sig, 0, sizeof(failed_sig));
         if (old != NULL)

@@ -17,4 +17,45 @@ n=$(grep -c "\"x\" of host \"pinned.test\".*previous pins stay in force" "$HP_WO
 grep -q "pins.conf: cannot read pins file: No such file or directory; the previous pins stay in force" "$HP_WORK/debug.log" &&
     hp_pass "a removed file is logged and the previous pins stay" ||
     hp_fail "removed file not logged"
+# Drop-in files are part of the pins file: editing, removing and adding
+# one is picked up as well.
+mkdir "$HP_WORK/pins.d"
+printf 'version = 1;\nreload_interval = 1;\ninclude_dir = "pins.d";\n' >"$HP_WORK/main.conf"
+hp_cnf "$HP_WORK/dropin.cnf" "$HP_WORK/main.conf"
+OPENSSL_CONF=$HP_WORK/dropin.cnf timeout 120 python3 - "$GPORT" "$IPORT" "$PKI/bundle.pem" \
+    "$HP_WORK/pins.d" "$(hp_pin_of "$PKI/ginter.pem")" "$(hp_pin_of "$PKI/iroot.pem")" <<'PY'
+import os, socket, ssl, sys, time
+gport, iport, cafile, d, gpin, ipin = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:7]
+def reach(port):
+    ctx = ssl.create_default_context(cafile=cafile)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        try:
+            with ctx.wrap_socket(s, server_hostname="pinned.test"):
+                return True
+        except ssl.SSLError:
+            return False
+def put(name, pin):
+    with open(os.path.join(d, name + ".tmp"), "w") as f:
+        f.write(f'hosts = ( {{ host = "pinned.test"; pins = [ "sha256/{pin}" ]; }} );\n')
+    os.rename(os.path.join(d, name + ".tmp"), os.path.join(d, name))
+def wait_for(want):
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        if (reach(gport), reach(iport)) == want:
+            return True
+        time.sleep(0.2)
+    return False
+fails = 0
+for desc, action, want in (
+        ("drop-in added", lambda: put("a.conf", gpin), (True, False)),
+        ("drop-in edited", lambda: put("a.conf", ipin), (False, True)),
+        ("drop-in removed", lambda: os.remove(os.path.join(d, "a.conf")), (True, True)),
+        ("another drop-in added", lambda: put("b.conf", gpin), (True, False))):
+    action()
+    ok = wait_for(want)
+    fails += not ok
+    print(("ok   - " if ok else "FAIL - ") + desc + ": picked up without restart")
+sys.exit(1 if fails else 0)
+PY
+[ $? -eq 0 ] && hp_pass "drop-in changes picked up" || hp_fail "drop-in changes"
 hp_done
