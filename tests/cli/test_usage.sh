@@ -8,7 +8,12 @@ for c in pin fetch check lint status; do
     hp_has "--help lists $c" "$OUT" "  $c "
 done
 hp_expect "--version" 0 "hostpin " "$HOSTPIN" --version
-hp_has "--version names OpenSSL" "$OUT" "OpenSSL 3"
+# 3.x or 4.x, whichever it was built with.
+if [[ $OUT =~ OpenSSL\ [34]\.[0-9]+\.[0-9]+ ]]; then
+    hp_pass "--version names OpenSSL and its version"
+else
+    hp_fail "--version names OpenSSL: not in: $OUT"
+fi
 hp_has "--version names json-c" "$OUT" "json-c"
 for c in pin fetch check lint status; do
     hp_expect "$c --help" 0 "Usage: hostpin $c" "$HOSTPIN" "$c" --help

@@ -17,9 +17,11 @@ else
     hp_fail "hostpin is not active with the server's configuration"
 fi
 
+# -verify_return_error first: OpenSSL 4's s_server makes it also set the
+# verify mode, which would drop -Verify's "fail if no certificate".
 OPENSSL_CONF=$HP_WORK/openssl.cnf HOSTPIN_DEBUG=$HP_WORK/server-debug.log \
     hp_server mtls "$PKI/gleaf.pem" "$PKI/gleaf.key" -cert_chain "$PKI/ginter.pem" \
-    -Verify 1 -verify_return_error -CAfile "$PKI/bundle.pem"
+    -verify_return_error -Verify 1 -CAfile "$PKI/bundle.pem"
 
 client() {
     openssl s_client -connect "127.0.0.1:$HP_PORT" -servername pinned.test \
