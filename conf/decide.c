@@ -109,9 +109,10 @@ static int policy_violation(const struct hp_policy_st *p,
         if (p->min_sig_bits > 0 && d + 1 < n && c->sig_bits != 0 &&
             c->sig_bits < p->min_sig_bits) {
             *key = PK_SIG;
+            /* The demand in the spelling the pins file uses. */
             snprintf(detail, dlen, "signed with %s, below "
-                     "min_signature_hash = \"%s\"", hash_name(c->sig_bits),
-                     hash_name(p->min_sig_bits));
+                     "min_signature_hash = \"sha%d\"", hash_name(c->sig_bits),
+                     p->min_sig_bits == 160 ? 1 : p->min_sig_bits);
             return (int)d;
         }
         if (p->require_ca > 0 && d > 0 && !c->is_ca) {

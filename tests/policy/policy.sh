@@ -76,7 +76,7 @@ conf sha1 "version = 1;
 policy = { min_signature_hash = \"sha256\"; };
 hosts = ( { host = \"pinned.test\"; pins = [ \"sha256/$INTER\" ]; } );"
 expect refused "SHA-1 signed intermediate, min_signature_hash = sha256" \
-    'certificate \[1\] signed with SHA-1, below min_signature_hash = "SHA-256"' \
+    'certificate \[1\] signed with SHA-1, below min_signature_hash = "sha256"' \
     "$CNF" "$SPORT" pinned.test -auth_level 0
 
 # --- deny pins, interception allow-list --------------------------------
