@@ -715,7 +715,9 @@ static int write_new(const char *cmd, const struct cnf_file_st *f,
     int fd;
 
     if ((fd = mkstemp(pattern)) < 0) {
-        hp_cli_error(cmd, "cannot create %s: %s", pattern, strerror(errno));
+        hp_cli_error(cmd, "cannot create %s: %s%s", pattern, strerror(errno),
+                     errno == EACCES || errno == EPERM ? " (run as root)"
+                                                       : "");
         return 0;
     }
     if (fchmod(fd, f->st.st_mode & 07777) != 0 ||
@@ -830,11 +832,22 @@ static int install(const char *cmd, const struct cnf_file_st *f,
 {
     char bak[PATH_MAX + 32];
     struct check_st after;
+    struct stat now;
     size_t len;
     char *data = text_join(t, &len);
     int ok;
 
     snprintf(bak, sizeof(bak), "%s" HP_BACKUP_SUFFIX, f->real);
+    /* Someone else's change since it was read would be lost: stop. */
+    if (stat(f->real, &now) != 0 || now.st_ino != f->st.st_ino ||
+        now.st_size != f->st.st_size ||
+        now.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec) {
+        hp_cli_error(cmd, "%s changed while hostpin was working; not "
+                     "replaced, try again", f->name);
+        free(data);
+        return 0;
+    }
     ok = data != NULL &&
          (drop_backup || put_file(cmd, f, bak, f->data, f->len)) &&
          put_file(cmd, f, f->real, data, len);
