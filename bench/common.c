@@ -317,6 +317,8 @@ static int run_capture(char *const argv[], const char *cnf, char *out,
     close(pe[0]);
     if (waitpid(pid, &st, 0) < 0)
         return -1;
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st); /* as a shell says it */
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -352,6 +354,7 @@ double hpb_side(const struct hpb_opts *o, char **argv, int iarg,
 {
     char n[32], out[256];
     long long a, b;
+    int rc;
 
     argv[iarg] = n;
     if (o->callgrind) {
@@ -364,8 +367,11 @@ double hpb_side(const struct hpb_opts *o, char **argv, int iarg,
         return (double)(b - a) / (double)k;
     }
     snprintf(n, sizeof(n), "%ld", o->iters);
-    if (hpb_run(argv, cnf, out, sizeof(out)) != 0)
+    if ((rc = hpb_run(argv, cnf, out, sizeof(out))) != 0) {
+        fprintf(stderr, "%s %s: exit status %d (OPENSSL_CONF=%s)\n",
+                argv[1], argv[2], rc, cnf);
         return -1;
+    }
     return atof(out);
 }
 

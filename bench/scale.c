@@ -68,36 +68,61 @@ static int first_verify(const char *dir, const char *cnf, double *us,
     return 1;
 }
 
-/* Nanoseconds per lookup of existing and absent names, after one pass
- * (so the index's blocks are checked and mapped). */
+/* Nanoseconds per lookup: half existing names, half absent ones, drawn at
+ * random (names made beforehand; the second pass is timed, when the
+ * index's blocks are read and checked).  Random names miss the CPU caches
+ * more as the set grows; *hot gets the cost of one name looked up again
+ * and again, which only the algorithm decides. */
 static double lookup_ns(const struct hp_pinset_st *ps, long nhosts,
-                        long count)
+                        long count, double *hot)
 {
-    char name[64];
-    double t0, t1;
+    char (*names)[40] = malloc((size_t)count * sizeof(*names));
+    unsigned long x = 12345;
+    double t0, t1 = 0, t;
     long i, found = 0;
     int pass;
 
-    t0 = t1 = 0;
+    if (names == NULL)
+        return -1;
+    for (i = 0; i < count; i++) {
+        x = x * 6364136223846793005ul + 1442695040888963407ul;
+        if (i % 2)
+            snprintf(names[i], sizeof(names[i]), "h%07lu.example.net",
+                     (x >> 33) % (unsigned long)(nhosts - 1));
+        else
+            snprintf(names[i], sizeof(names[i]), "www.x%lu.example.org",
+                     x >> 40);
+    }
+    t0 = 0;
     for (pass = 0; pass < 2; pass++) {
-        unsigned long x = 12345;
-
+        found = 0;
         t0 = hpb_now();
-        for (i = 0; i < count; i++) {
-            x = x * 6364136223846793005ul + 1442695040888963407ul;
-            if (i % 2)
-                snprintf(name, sizeof(name), "h%07lu.example.net",
-                         (x >> 33) % (unsigned long)nhosts);
-            else
-                snprintf(name, sizeof(name), "www.x%lu.example.org",
-                         x >> 40);
-            found += hp_pinset_lookup(ps, name, 0) != NULL;
-        }
+        for (i = 0; i < count; i++)
+            found += hp_pinset_lookup(ps, names[i], 0) != NULL;
         t1 = hpb_now();
     }
     if (found < count / 2 - 1)
         fprintf(stderr, "lookups found %ld of %ld\n", found, count / 2);
-    return (t1 - t0) * 1e9 / (double)count;
+    t = (t1 - t0) * 1e9 / (double)count;
+    t0 = hpb_now();
+    for (i = 0; i < count; i++)
+        found += hp_pinset_lookup(ps, names[1], 0) != NULL;
+    *hot = (hpb_now() - t0) * 1e9 / (double)count;
+    free(names);
+    return t;
+}
+
+/* The least of n figures: on a shared machine the fastest run is the one
+ * least disturbed. */
+static double least(const double *v, int n)
+{
+    double m = v[0];
+    int i;
+
+    for (i = 1; i < n; i++)
+        if (v[i] < m)
+            m = v[i];
+    return m;
 }
 
 static long file_kb(const char *path)
@@ -132,14 +157,17 @@ int hpb_scale(const struct hpb_opts *o)
             return 1;
     }
     printf("\n== first verification of a fresh process (ECDSA chain, "
-           "pinned host), added to the same without hostpin\n");
-    printf("%-10s %12s %12s %12s %12s %14s %14s\n", "hosts", "index ms",
-           "index KB", "parse ms", "parse KB", "lookup idx ns",
-           "lookup parse ns");
+           "pinned host), added to the same without hostpin (least of "
+           "%d runs each)\n", o->smoke ? 1 : 5);
+    printf("%-8s %9s %9s %9s %9s  %-17s %-17s\n", "hosts", "index ms",
+           "index KB", "parse ms", "parse KB", "lookup ns (index)",
+           "lookup ns (parsed)");
+    printf("%-8s %9s %9s %9s %9s  %-17s %-17s\n", "", "", "", "", "",
+           "random / one name", "random / one name");
     for (i = 0; i < nsizes; i++) {
         char pins[1100], cnf[1100], idx[1200];
         double bus = 0, bkb = 0, ius = 0, ikb = 0, pus = -1, pkb = -1;
-        double lidx = -1, lparse = -1;
+        double lidx = -1, lparse = -1, hidx = -1, hparse = -1;
         struct hp_pinset_st *ps = NULL;
         struct hp_error_st err;
         char why[512];
@@ -159,10 +187,10 @@ int hpb_scale(const struct hpb_opts *o)
                 return 1;
         }
         if (sizes[i] <= 100000) {
-            bus = hpb_median(v[0], rounds);
-            bkb = hpb_median(k[0], rounds);
-            pus = hpb_median(v[2], rounds) - bus;
-            pkb = hpb_median(k[2], rounds) - bkb;
+            bus = least(v[0], rounds);
+            bkb = least(k[0], rounds);
+            pus = least(v[2], rounds) - bus;
+            pkb = least(k[2], rounds) - bkb;
         }
         if (!hp_index_write(pins, NULL, o->smoke ? HP_INDEX_NOWAIT : 0, &n,
                             &err)) {
@@ -174,12 +202,12 @@ int hpb_scale(const struct hpb_opts *o)
                 !first_verify(dir, cnf, &v[1][r], &k[1][r]))
                 return 1;
         }
-        bus = hpb_median(v[0], rounds);
-        bkb = hpb_median(k[0], rounds);
-        ius = hpb_median(v[1], rounds) - bus;
-        ikb = hpb_median(k[1], rounds) - bkb;
+        bus = least(v[0], rounds);
+        bkb = least(k[0], rounds);
+        ius = least(v[1], rounds) - bus;
+        ikb = least(k[1], rounds) - bkb;
         if (hp_index_open(pins, NULL, &ps, why, sizeof(why)) == HP_INDEX_OK) {
-            lidx = lookup_ns(ps, sizes[i], lookups);
+            lidx = lookup_ns(ps, sizes[i], lookups, &hidx);
             hp_pinset_free(ps);
         } else {
             fprintf(stderr, "index: %s\n", why);
@@ -187,11 +215,12 @@ int hpb_scale(const struct hpb_opts *o)
         if (sizes[i] <= 100000) {
             if (!hp_conf_load_file(pins, &ps, &err))
                 return 1;
-            lparse = lookup_ns(ps, sizes[i], lookups);
+            lparse = lookup_ns(ps, sizes[i], lookups, &hparse);
             hp_pinset_free(ps);
         }
-        printf("%-10ld %12.2f %12.0f %12.2f %12.0f %14.1f %14.1f\n",
-               sizes[i], ius / 1e3, ikb, pus / 1e3, pkb, lidx, lparse);
+        printf("%-8ld %9.2f %9.0f %9.1f %9.0f  %7.0f / %-7.0f %7.0f / %-7.0f\n",
+               sizes[i], ius / 1e3, ikb, pus / 1e3, pkb, lidx, hidx, lparse,
+               hparse);
         if (sizes[i] == 100000 || (o->smoke && i == nsizes - 1)) {
             long rss0 = hpb_rss_kb(), rss1;
 

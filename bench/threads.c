@@ -113,6 +113,8 @@ int hpb_threads(const struct hpb_opts *o)
             !hpb_write_cnf(with, o->module, pins) ||
             !hpb_write_cnf(without, o->module, NULL))
             return 1;
+        double scaling[2] = { 0, 0 };
+
         cnfs[0] = with;
         cnfs[1] = without;
         for (c = 0; c < 2; c++) {
@@ -140,7 +142,11 @@ int hpb_threads(const struct hpb_opts *o)
             }
             hpb_ratio(name, hpb_median(two, r), hpb_median(one, r),
                       "verif/s", 0);
+            scaling[c] = hpb_median(two, r) / hpb_median(one, r);
         }
+        if (scaling[0] > 0 && scaling[1] > 0)
+            printf("%-44s %8.4f  (2-thread gain with / without hostpin)\n",
+                   "  hostpin's share of the scaling", scaling[0] / scaling[1]);
     }
     if (!o->smoke)
         printf("target: >= 1.8 with hostpin (a wall-clock figure: "

@@ -151,6 +151,25 @@ static int rd(struct hp_index_st *ix, uint64_t off, uint64_t len, void *dst)
     return 1;
 }
 
+/* [off, off + len) in place when it lies within one block (no copy: the
+ * lookup path), else copied into buf (len bytes); NULL as rd fails. */
+static const void *peek(struct hp_index_st *ix, uint64_t off, uint64_t len,
+                        void *buf)
+{
+    size_t b = (size_t)(off >> HP_IDX_BLOCK_SHIFT);
+    const unsigned char *p;
+
+    if (len == 0 || off < HP_IDX_BLOCK || off >= ix->h->sums_off ||
+        len > ix->h->sums_off - off)
+        return NULL;
+    if (((off + len - 1) >> HP_IDX_BLOCK_SHIFT) != b)
+        return rd(ix, off, len, buf) ? buf : NULL;
+    p = atomic_load_explicit(&ix->blocks[b], memory_order_acquire);
+    if (p == NULL && (p = block(ix, b)) == NULL)
+        return NULL;
+    return p + (off & (HP_IDX_BLOCK - 1));
+}
+
 /* The string of `len` bytes at strings + off, NUL-terminated there, into
  * dst (len + 1 bytes). */
 static int rd_str(struct hp_index_st *ix, uint64_t off, uint64_t len,
@@ -298,24 +317,33 @@ const struct hp_rule_st *hp_index_find(struct hp_index_st *ix,
         return NULL;
     slot = hash_name(name, len) & mask;
     for (n = 0; n < h->table_slots; n++, slot = (slot + 1) & mask) {
-        struct hp_idx_rule rec;
-        char host[HP_NAME_MAX];
+        struct hp_idx_rule rbuf;
+        char hbuf[HP_NAME_MAX + 1];
+        const struct hp_idx_rule *rec;
+        const uint32_t *ep;
+        const char *host;
         uint32_t e;
 
-        if (!rd(ix, h->table_off + (uint64_t)slot * 4, 4, &e))
+        if ((ep = peek(ix, h->table_off + (uint64_t)slot * 4, 4, &e)) ==
+            NULL)
             return fallback_find(ix, name, len);
-        if (e == 0)
+        if ((e = *ep) == 0)
             return NULL;
         if (e > h->nrules ||
-            !rd(ix, h->rules_off + (uint64_t)(e - 1) * sizeof(rec),
-                sizeof(rec), &rec))
+            (rec = peek(ix, h->rules_off + (uint64_t)(e - 1) * sizeof(rbuf),
+                        sizeof(rbuf), &rbuf)) == NULL)
             return fallback_find(ix, name, len);
-        if (rec.host_len != len)
+        if (rec->host_len != len)
             continue;
-        if (!rd_str(ix, rec.host_off, rec.host_len, host))
+        /* Within the strings and NUL-terminated: as rd_str checks. */
+        if (rec->host_off >= h->strings_len ||
+            len >= h->strings_len - rec->host_off ||
+            (host = peek(ix, h->strings_off + rec->host_off, len + 1,
+                         hbuf)) == NULL ||
+            host[len] != '\0')
             return fallback_find(ix, name, len);
         if (memcmp(host, name, len) == 0) {
-            const struct hp_rule_st *r = view(ix, e - 1, &rec);
+            const struct hp_rule_st *r = view(ix, e - 1, rec);
 
             return r != NULL ? r : fallback_find(ix, name, len);
         }
