@@ -698,6 +698,9 @@ enum hp_index_state hp_index_open(const char *pins_path,
     ps->ndeny = ix->h->ndeny;
     ps->nallow = ix->h->nallow;
     ps->deny_line = ix->h->deny_line;
+    ps->deny_file = ix->h->deny_file < ix->h->nfiles
+                        ? ps->files[ix->h->deny_file]
+                        : NULL;
     ps->policy_all = ix->h->policy_all != 0;
     ps->has_policy = ix->h->has_policy != 0;
     ps->report_syslog = ix->h->report_syslog != 0;

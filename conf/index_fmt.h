@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define HP_IDX_MAGIC "HPINDEX\0"
-#define HP_IDX_VERSION 3u
+#define HP_IDX_VERSION 4u
 #define HP_IDX_BOM 0x01020304u
 #define HP_IDX_BLOCK_SHIFT 12u
 #define HP_IDX_BLOCK (1u << HP_IDX_BLOCK_SHIFT)
@@ -64,7 +64,7 @@ struct hp_idx_header {
     struct hp_idx_str report_file;  /* len 0 and off 0: none */
     struct hp_idx_str include_dir;
     uint32_t nip;                   /* rules for IP literals */
-    uint32_t pad1;
+    uint32_t deny_file;             /* into files; UINT32_MAX: none */
 };
 static_assert(sizeof(struct hp_idx_header) == 328, "header layout");
 

@@ -327,6 +327,8 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     h.policy_all = (uint32_t)ps->policy_all;
     h.has_policy = (uint32_t)ps->has_policy;
     h.deny_line = ps->deny_line;
+    if ((h.deny_file = file_index(ps, ps->deny_file)) == UINT32_MAX - 1)
+        goto toobig;
     h.ndeny = (uint32_t)ps->ndeny;
     h.nallow = (uint32_t)ps->nallow;
     h.report_syslog = (uint32_t)ps->report_syslog;

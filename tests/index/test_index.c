@@ -536,6 +536,8 @@ static void test_policy_settings(void **state)
     assert_int_equal(ix->ndeny, parsed->ndeny);
     assert_memory_equal(ix->deny, parsed->deny, HP_DIGEST_LEN);
     assert_int_equal(ix->deny_line, parsed->deny_line);
+    if (ix->deny_file != NULL || parsed->deny_file != NULL)
+        assert_string_equal(ix->deny_file, parsed->deny_file);
     assert_int_equal(ix->nallow, 2);
     assert_memory_equal(ix->allow, parsed->allow, 2 * HP_DIGEST_LEN);
     assert_int_equal(ix->report_syslog, parsed->report_syslog);
