@@ -52,6 +52,10 @@ int hpb_write_cnf(const char *path, const char *module, const char *pins);
 int hpb_run(char *const argv[], const char *cnf, char *out, size_t outlen);
 /* Same under callgrind; returns the "Collected" instruction count or -1. */
 long long hpb_callgrind(char *const argv[], const char *cnf);
+/* Only the instructions executed inside function `func` (and what it
+ * calls): callgrind's --toggle-collect. */
+long long hpb_callgrind_in(char *const argv[], const char *cnf,
+                           const char *func);
 /* Per-iteration cost of one side: argv[iarg] is set to the iteration
  * count.  Timing: the child prints nanoseconds per iteration for o->iters.
  * Callgrind: (instructions at 5 + k) - (instructions at 5), over k. */
@@ -79,6 +83,7 @@ int hpb_handshake_child(int argc, char **argv);
 int hpb_startup(const struct hpb_opts *o);
 int hpb_scale(const struct hpb_opts *o);
 int hpb_scale_child(int argc, char **argv);
+int hpb_lookups_child(int argc, char **argv);
 int hpb_threads(const struct hpb_opts *o);
 int hpb_threads_child(int argc, char **argv);
 

@@ -329,7 +329,13 @@ int hpb_run(char *const argv[], const char *cnf, char *out, size_t outlen)
 
 long long hpb_callgrind(char *const argv[], const char *cnf)
 {
-    char *args[HPB_MAX_ARGS + 4];
+    return hpb_callgrind_in(argv, cnf, NULL);
+}
+
+long long hpb_callgrind_in(char *const argv[], const char *cnf,
+                           const char *func)
+{
+    char *args[HPB_MAX_ARGS + 5], toggle[128];
     static char err[1 << 16];
     const char *p;
     int i, n = 0, rc;
@@ -337,6 +343,10 @@ long long hpb_callgrind(char *const argv[], const char *cnf)
     args[n++] = "valgrind";
     args[n++] = "--tool=callgrind";
     args[n++] = "--callgrind-out-file=/dev/null";
+    if (func != NULL) {
+        snprintf(toggle, sizeof(toggle), "--toggle-collect=%s", func);
+        args[n++] = toggle;
+    }
     for (i = 0; argv[i] != NULL && n < HPB_MAX_ARGS + 3; i++)
         args[n++] = argv[i];
     args[n] = NULL;

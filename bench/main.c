@@ -35,6 +35,7 @@ static const struct {
     { "child-verify", hpb_verify_child },
     { "child-handshake", hpb_handshake_child },
     { "child-scale", hpb_scale_child },
+    { "child-lookups", hpb_lookups_child },
     { "child-threads", hpb_threads_child },
     { NULL, NULL }
 };

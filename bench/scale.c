@@ -13,7 +13,25 @@
 #include "bench.h"
 #include "hostpin_index.h"
 
-/* child-scale DIR PINSNAME: one verification for pinned.test; prints
+/* The measured part of child-scale, a function of its own so that
+ * callgrind can count it alone (--toggle-collect). */
+__attribute__((noinline)) int hpb_scale_first(X509_STORE *store, X509 *leaf,
+                                              STACK_OF(X509) *untrusted);
+__attribute__((noinline)) int hpb_scale_first(X509_STORE *store, X509 *leaf,
+                                              STACK_OF(X509) *untrusted)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    int ok;
+
+    X509_STORE_CTX_init(ctx, store, leaf, untrusted);
+    X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(ctx),
+                                "pinned.test", 0);
+    ok = X509_verify_cert(ctx);
+    X509_STORE_CTX_free(ctx);
+    return ok;
+}
+
+/* child-scale DIR: one verification for pinned.test; prints
  * "microseconds rss_added_kb". */
 int hpb_scale_child(int argc, char **argv)
 {
@@ -21,7 +39,6 @@ int hpb_scale_child(int argc, char **argv)
     X509 *root, *inter, *leaf;
     X509_STORE *store = X509_STORE_new();
     STACK_OF(X509) *untrusted = sk_X509_new_null();
-    X509_STORE_CTX *ctx;
     long rss0, rss1;
     double t0, t1;
     int ok;
@@ -40,12 +57,7 @@ int hpb_scale_child(int argc, char **argv)
         return 1;
     rss0 = hpb_rss_kb();
     t0 = hpb_now();
-    ctx = X509_STORE_CTX_new();
-    X509_STORE_CTX_init(ctx, store, leaf, untrusted);
-    X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(ctx),
-                                "pinned.test", 0);
-    ok = X509_verify_cert(ctx);
-    X509_STORE_CTX_free(ctx);
+    ok = hpb_scale_first(store, leaf, untrusted);
     t1 = hpb_now();
     rss1 = hpb_rss_kb();
     if (ok != 1) {
@@ -53,6 +65,62 @@ int hpb_scale_child(int argc, char **argv)
         return 1;
     }
     printf("%.1f %ld\n", (t1 - t0) * 1e6, rss1 - rss0);
+    return 0;
+}
+
+/* child-lookups PINS COUNT: COUNT lookups through the index of PINS
+ * (half present names, half absent), in a function callgrind can count. */
+__attribute__((noinline)) long hpb_lookup_loop(const struct hp_pinset_st *ps,
+                                               char (*names)[40], long n);
+__attribute__((noinline)) long hpb_lookup_loop(const struct hp_pinset_st *ps,
+                                               char (*names)[40], long n)
+{
+    long i, found = 0;
+
+    for (i = 0; i < n; i++)
+        found += hp_pinset_lookup(ps, names[i], 0) != NULL;
+    return found;
+}
+
+/* The first pass, not counted. */
+__attribute__((noinline)) long hpb_lookup_warm(const struct hp_pinset_st *ps,
+                                               char (*names)[40], long n);
+__attribute__((noinline)) long hpb_lookup_warm(const struct hp_pinset_st *ps,
+                                               char (*names)[40], long n)
+{
+    long i, found = 0;
+
+    for (i = 0; i < n; i++)
+        found += hp_pinset_lookup(ps, names[i], 0) != NULL;
+    return found;
+}
+
+int hpb_lookups_child(int argc, char **argv)
+{
+    struct hp_pinset_st *ps = NULL;
+    char why[512], (*names)[40];
+    long i, n, nhosts;
+    unsigned long x = 12345;
+
+    if (argc < 3 || hp_index_open(argv[1], NULL, &ps, why, sizeof(why)) !=
+                        HP_INDEX_OK)
+        return 1;
+    n = atol(argv[2]);
+    nhosts = (long)ps->nrules - 1;
+    if (n < 1 || nhosts < 1 || (names = calloc((size_t)n, 40)) == NULL)
+        return 1;
+    for (i = 0; i < n; i++) {
+        x = x * 6364136223846793005ul + 1442695040888963407ul;
+        if (i % 2)
+            snprintf(names[i], 40, "h%07lu.example.net",
+                     (x >> 33) % (unsigned long)nhosts);
+        else
+            snprintf(names[i], 40, "www.x%lu.example.org", x >> 40);
+    }
+    hpb_lookup_warm(ps, names, n); /* reads and checks the blocks */
+    printf("%ld\n", hpb_lookup_loop(ps, names, n));
+    free(names);
+    hp_pinset_free(ps);
     return 0;
 }
 
@@ -132,6 +200,46 @@ static long file_kb(const char *path)
     return stat(path, &st) == 0 ? (long)(st.st_size / 1024) : -1;
 }
 
+/* Instructions of the first verification (index) and of one lookup, at
+ * each size: repeatable where the timings are not. */
+static int scale_callgrind(const struct hpb_opts *o, const char *dir,
+                           const char *without, const long *sizes,
+                           size_t nsizes)
+{
+    size_t i;
+
+    printf("\n== first verification of a fresh process and one lookup, "
+           "instructions (callgrind)\n");
+    printf("%-8s %26s %22s\n", "hosts", "first verification added",
+           "per lookup (2nd pass)");
+    for (i = 0; i < nsizes; i++) {
+        char pins[1100], cnf[1100], n1[32];
+        struct hp_error_st err;
+        long long w, wo, a;
+        long k = o->smoke ? 10 : 20000;
+        char *fv[] = { (char *)hpb_self(), "child-scale", (char *)dir, NULL };
+        char *l1[] = { (char *)hpb_self(), "child-lookups", pins, n1, NULL };
+
+        snprintf(pins, sizeof(pins), "%s/pins-%ld.conf", dir, sizes[i]);
+        snprintf(cnf, sizeof(cnf), "%s/with-%ld.cnf", dir, sizes[i]);
+        if (!hpb_write_cnf(cnf, o->module, pins) ||
+            !hp_index_write(pins, NULL, o->smoke ? HP_INDEX_NOWAIT : 0,
+                            NULL, &err))
+            return 1;
+        w = hpb_callgrind_in(fv, cnf, "hpb_scale_first");
+        wo = hpb_callgrind_in(fv, without, "hpb_scale_first");
+        snprintf(n1, sizeof(n1), "%ld", k);
+        /* Only the second pass is counted (hpb_lookup_loop). */
+        a = hpb_callgrind_in(l1, NULL, "hpb_lookup_loop");
+        if (w < 0 || wo < 0 || a < 0)
+            return 1;
+        printf("%-8ld %26lld %22.0f\n", sizes[i], w - wo,
+               (double)a / (double)k);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int hpb_scale(const struct hpb_opts *o)
 {
     static const long full[] = { 1000, 10000, 100000, 1000000 };
@@ -156,6 +264,8 @@ int hpb_scale(const struct hpb_opts *o)
         if (!hpb_write_pins(pins, pin, sizes[i] - 1))
             return 1;
     }
+    if (o->callgrind)
+        return scale_callgrind(o, dir, without, sizes, nsizes);
     printf("\n== first verification of a fresh process (ECDSA chain, "
            "pinned host), added to the same without hostpin (least of "
            "%d runs each)\n", o->smoke ? 1 : 5);

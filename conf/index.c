@@ -185,14 +185,20 @@ static int rd_str(struct hp_index_st *ix, uint64_t off, uint64_t len,
 
 static uint32_t hash_name(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u; /* FNV-1a, as pinset.c */
+    uint32_t h = 2166136261u; /* FNV-1a, then mixed (as index_write.c) */
     size_t i;
 
     for (i = 0; i < len; i++) {
         h ^= (unsigned char)s[i];
         h *= 16777619u;
     }
-    return h;
+    /* FNV-1a leaves names that differ in their last characters close in
+     * the low bits, which make the slot: mix them (murmur3's finalizer). */
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
 }
 
 /* Damage found after opening: from now on the parsed file answers. */

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define HP_IDX_MAGIC "HPINDEX\0"
-#define HP_IDX_VERSION 4u
+#define HP_IDX_VERSION 5u
 #define HP_IDX_BOM 0x01020304u
 #define HP_IDX_BLOCK_SHIFT 12u
 #define HP_IDX_BLOCK (1u << HP_IDX_BLOCK_SHIFT)
