@@ -727,13 +727,19 @@ static int load_common(const char *text, const char *name,
         const char *f = config_error_file(&cfg);
         int open = f == NULL ? open_string_line(text) : 0;
 
-        if (open > 0 && open <= config_error_line(&cfg))
+        if (open > 0 && open <= config_error_line(&cfg)) {
             hp_load_err(err, name, open, "syntax error: unterminated string "
                     "(a '\"' is missing on this line)");
-        else
+        } else {
+            /* libconfig's text is often just "syntax error" itself. */
+            const char *t = config_error_text(&cfg);
+            int plain = t == NULL || strcmp(t, "syntax error") == 0;
+
             hp_load_err(err, f ? f : name, config_error_line(&cfg),
-                    "syntax error: %s (expected name = value; settings, "
-                    "strings in double quotes)", config_error_text(&cfg));
+                        "syntax error%s%s (expected name = value; settings, "
+                        "strings in double quotes)", plain ? "" : ": ",
+                        plain ? "" : t);
+        }
     } else {
         ok = load_config(&ld, &cfg);
     }
