@@ -432,7 +432,7 @@ void hpb_header(const char *title)
 void hpb_ratio(const char *name, double with, double without,
                const char *unit, double target)
 {
-    char abs[64], tgt[32] = "-";
+    char abs[64], tgt[32] = "-"; /* judged on instruction counts only */
     double r = without > 0 ? with / without : NAN;
 
     snprintf(abs, sizeof(abs), with >= 1000 ? "%.0f / %.0f %s" : "%.3g / %.3g %s",

@@ -163,7 +163,7 @@ int hpb_handshake(const struct hpb_opts *o)
             }
         }
         hpb_ratio(name, hpb_median(w, r), hpb_median(wo, r),
-                  o->callgrind ? "instr" : "ns", o->smoke ? 0 : 1.005);
+                  o->callgrind ? "instr" : "ns", o->smoke || !o->callgrind ? 0 : 1.005);
     }
     return 0;
 }

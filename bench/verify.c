@@ -151,7 +151,7 @@ int hpb_verify(const struct hpb_opts *o)
             mw = hpb_median(w, r);
             mwo = hpb_median(wo, r);
             hpb_ratio(name, mw, mwo, o->callgrind ? "instr" : "ns",
-                      o->smoke ? 0 : cases[k].target);
+                      o->smoke || !o->callgrind ? 0 : cases[k].target);
         }
     }
     return 0;
