@@ -14,6 +14,7 @@
 #include <openssl/provider.h>
 
 #include "cli.h"
+#include "hostpin_index.h"
 
 static const char usage_text[] =
     "Usage: hostpin status [OPTION]...\n"
@@ -150,13 +151,29 @@ static void diagnose(const struct hp_osslconf_st *oc, char *buf, size_t len)
     OSSL_LIB_CTX_free(lc);
 }
 
+/* Is the compiled index of the pins file in use?  (hostpin index) */
+static const char *index_state(const char *pins, char *why, size_t len)
+{
+    switch (hp_index_verify(pins, NULL, why, len)) {
+    case HP_INDEX_OK:
+        return "current";
+    case HP_INDEX_MISSING:
+        return "none";
+    case HP_INDEX_STALE:
+        return "stale";
+    default:
+        return "invalid";
+    }
+}
+
 static void print_text(const struct hp_osslconf_st *oc,
                        const struct probe *pr, const char *load_err,
                        const struct hp_pinset_st *ps, const char *pins_err,
                        const char *result)
 {
     struct pin_stats st;
-    char date[32], mods[1100];
+    char date[32], mods[1100], why[512];
+    const char *idx;
 
     modules_dir(mods, sizeof(mods));
     printf("OpenSSL:        %s, modules in %s\n",
@@ -198,6 +215,18 @@ static void print_text(const struct hp_osslconf_st *oc,
             printf("Earliest expiry: none (no rule in force has `expires`)"
                    "\n");
         }
+        idx = index_state(oc->pins, why, sizeof(why));
+        if (strcmp(idx, "current") == 0)
+            printf("Index:          current: processes read %s%s instead "
+                   "of parsing it\n", oc->pins, HP_INDEX_SUFFIX);
+        else if (strcmp(idx, "none") == 0)
+            printf("Index:          none: processes parse the file%s\n",
+                   ps->nrules >= 1000 ? "; with this many hosts, run "
+                                        "hostpin index (see hostpin(1))"
+                                      : "");
+        else
+            printf("Index:          %s, ignored (the file is parsed): %s\n",
+                   idx, why);
     }
     printf("Status:         %s\n", result);
 }
@@ -209,7 +238,7 @@ static void print_json(const struct hp_osslconf_st *oc,
 {
     json_object *o = json_object_new_object(), *p = json_object_new_object();
     struct pin_stats st;
-    char date[32];
+    char date[32], why[512];
 
     json_object_object_add(o, "openssl",
                            json_object_new_string(OpenSSL_version(
@@ -257,6 +286,9 @@ static void print_json(const struct hp_osslconf_st *oc,
             hp_cli_date(st.earliest->expires - 1, date, sizeof(date));
         json_object_object_add(o, "earliest_expiry", st.earliest
                                    ? json_object_new_string(date) : NULL);
+        json_object_object_add(o, "index", json_object_new_string(
+                                               index_state(oc->pins, why,
+                                                           sizeof(why))));
     }
     json_object_object_add(o, "active", json_object_new_boolean(active));
     json_object_object_add(o, "summary", json_object_new_string(result));
