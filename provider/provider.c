@@ -42,6 +42,8 @@ static const OSSL_ITEM reason_strings[] = {
     { HP_R_PIN_MISMATCH, "certificate chain does not match pins" },
     { HP_R_PINS_FILE, "pins file unusable" },
     { HP_R_INTERNAL, "internal error" },
+    { HP_R_DENIED, "certificate chain contains a denied key" },
+    { HP_R_POLICY, "certificate chain breaks the policy" },
     { HP_R_STORE_URI, "not in the pin store" },
     { 0, NULL }
 };
