@@ -36,21 +36,6 @@ void hp_certs_free(struct hp_certs_st *c)
     free(c);
 }
 
-static int push_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d)
-{
-    if (r->npins == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        hp_digest *p = realloc(r->pins, ncap * sizeof(*p));
-
-        if (p == NULL)
-            return 0;
-        r->pins = p;
-        *cap = ncap;
-    }
-    memcpy(r->pins[r->npins++], d, HP_DIGEST_LEN);
-    return 1;
-}
-
 /* Keep x's DER in the rule (the store returns it). */
 static int keep_cert(struct hp_rule_st *r, X509 *x, const char *path)
 {
@@ -87,7 +72,7 @@ static int add_cert(struct hp_rule_st *r, size_t *cap, X509 *x,
     int ok = len > 0 && hp_spki_digest(der, (size_t)len, d);
 
     OPENSSL_free(der);
-    return ok && push_pin(r, cap, d) && keep_cert(r, x, path);
+    return ok && hp_rule_add_pin(r, cap, d) && keep_cert(r, x, path);
 }
 
 int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,

@@ -11,6 +11,9 @@
 char *hp_conf_read_small(const char *path, long max, size_t *len,
                          const char **why);
 
+/* load.c: append a pin to r's array (room for *cap, grown as needed). */
+int hp_rule_add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d);
+
 /* Every certificate of a PEM or DER file (bundles too) pins rule r (its
  * pins array has room for *cap) and is kept in r->certs.  1 on success;
  * 0 (file unusable) or -1 (out of memory) with *why set. */

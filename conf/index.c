@@ -183,24 +183,6 @@ static int rd_str(struct hp_index_st *ix, uint64_t off, uint64_t len,
 
 /* ---- lookups ----------------------------------------------------------- */
 
-static uint32_t hash_name(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a, then mixed (as index_write.c) */
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    /* FNV-1a leaves names that differ in their last characters close in
-     * the low bits, which make the slot: mix them (murmur3's finalizer). */
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    return h ^ (h >> 16);
-}
-
 /* Damage found after opening: from now on the parsed file answers. */
 static const struct hp_rule_st *fallback_find(struct hp_index_st *ix,
                                               const char *name, size_t len)
@@ -321,7 +303,7 @@ const struct hp_rule_st *hp_index_find(struct hp_index_st *ix,
         return fallback_find(ix, name, len);
     if (len == 0 || len >= HP_NAME_MAX)
         return NULL;
-    slot = hash_name(name, len) & mask;
+    slot = hp_index_hash(name, len) & mask;
     for (n = 0; n < h->table_slots; n++, slot = (slot + 1) & mask) {
         struct hp_idx_rule rbuf;
         char hbuf[HP_NAME_MAX + 1];

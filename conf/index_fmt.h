@@ -103,4 +103,24 @@ void hp_idx_sig_of(const struct stat *st, struct hp_idx_sig *s);
 int hp_idx_sig_file(const char *path, struct hp_idx_sig *s);
 int hp_idx_sha256_file(const char *path, unsigned char out[32]);
 
+/* The slot hash of the index: writer and reader must agree, so it lives
+ * with the format.  FNV-1a leaves names that differ in their last
+ * characters close in the low bits, which make the slot: murmur3's
+ * finalizer mixes them. */
+static inline uint32_t hp_index_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
+}
+
 #endif

@@ -77,24 +77,6 @@ static int add_str(struct buf *s, const char *v, uint32_t *off, uint32_t *len)
     return 1;
 }
 
-static uint32_t hash_name(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a, then mixed (as index.c) */
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    /* FNV-1a leaves names that differ in their last characters close in
-     * the low bits, which make the slot: mix them (murmur3's finalizer). */
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    return h ^ (h >> 16);
-}
-
 static size_t align8(size_t v)
 {
     return (v + 7) & ~(size_t)7;
@@ -322,7 +304,7 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
         }
         x->npins_written = (uint32_t)r->npins_written;
         x->ncert_pins = (uint32_t)r->ncert_pins;
-        slot = hash_name(r->host, strlen(r->host)) & (slots - 1);
+        slot = hp_index_hash(r->host, strlen(r->host)) & (slots - 1);
         while (table[slot] != 0)
             slot = (slot + 1) & (slots - 1);
         table[slot] = (uint32_t)i + 1;

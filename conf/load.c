@@ -286,7 +286,7 @@ static int check_host(struct loader *ld, const config_setting_t *s,
     return 1;
 }
 
-static int add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d)
+int hp_rule_add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d)
 {
     if (r->npins == *cap) {
         size_t ncap = *cap ? *cap * 2 : 4;
@@ -509,7 +509,7 @@ static int load_host(struct loader *ld, const config_setting_t *h)
                         r->host, why);
                 return 0;
             }
-            if (!add_pin(r, &cap, d))
+            if (!hp_rule_add_pin(r, &cap, d))
                 goto oom;
         }
     }
