@@ -14,4 +14,10 @@ TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest --test-dir build-tsan --output-on-failure -L tsan
 # Both fuzz targets for a bounded time under ASan and UBSan (libFuzzer).
 tests/fuzz/run.sh "${HOSTPIN_FUZZ_SECONDS:-60}"
+# The packages (dpkg-buildpackage + lintian, cmake --install, rpmbuild) and
+# a real installation into a Debian 12 root; then hostpin against OpenSSL
+# 3.5 and 4.0 built from Debian's sources.  Both cache what is expensive in
+# ${HOSTPIN_CACHE:-/var/cache/hostpin}.
+scripts/install-test.sh
+scripts/openssl-versions.sh
 echo "hostpin: all tests passed (plain, ASan+UBSan and TSan builds, fuzzing)"
