@@ -258,23 +258,6 @@ fail:
     return 0;
 }
 
-static const char *intern_file(struct hp_pinset_st *ps, const char *f)
-{
-    char **n;
-    size_t i;
-
-    for (i = 0; i < ps->nfiles; i++)
-        if (strcmp(ps->files[i], f) == 0)
-            return ps->files[i];
-    n = realloc(ps->files, (ps->nfiles + 1) * sizeof(*n));
-    if (n == NULL)
-        return NULL;
-    ps->files = n;
-    if ((n[ps->nfiles] = strdup(f)) == NULL)
-        return NULL;
-    return n[ps->nfiles++];
-}
-
 static int cmp_digest(const void *a, const void *b)
 {
     return memcmp(a, b, HP_DIGEST_LEN);
@@ -374,7 +357,7 @@ int hp_certs_dir_load(struct hp_pinset_st *ps, const config_setting_t *s,
                      "space)", dl.dir, bad);
         goto out;
     }
-    if ((src = intern_file(ps, file)) == NULL)
+    if ((src = hp_pinset_intern(ps, file)) == NULL)
         goto oom;
     /* Existing `hosts` rules, to merge a folder host into its entry. */
     if (nold > 0) {

@@ -173,20 +173,7 @@ void hp_error_format(const struct hp_error_st *err, char *buf, size_t len)
 /* Rules point at file names owned by the pin set. */
 const char *hp_load_intern(struct loader *ld, const char *f)
 {
-    struct hp_pinset_st *ps = ld->ps;
-    char **n;
-    size_t i;
-
-    for (i = 0; i < ps->nfiles; i++)
-        if (strcmp(ps->files[i], f) == 0)
-            return ps->files[i];
-    n = realloc(ps->files, (ps->nfiles + 1) * sizeof(*n));
-    if (n == NULL)
-        return NULL;
-    ps->files = n;
-    if ((n[ps->nfiles] = strdup(f)) == NULL)
-        return NULL;
-    return n[ps->nfiles++];
+    return hp_pinset_intern(ld->ps, f);
 }
 
 int hp_load_mode(struct loader *ld, const config_setting_t *s,

@@ -229,6 +229,24 @@ int hp_parse_expiry(const char *s, int64_t *out)
     return 1;
 }
 
+/* A file name owned by the set, shared by every rule from that file. */
+const char *hp_pinset_intern(struct hp_pinset_st *ps, const char *f)
+{
+    char **n;
+    size_t i;
+
+    for (i = 0; i < ps->nfiles; i++)
+        if (strcmp(ps->files[i], f) == 0)
+            return ps->files[i];
+    n = realloc(ps->files, (ps->nfiles + 1) * sizeof(*n));
+    if (n == NULL)
+        return NULL;
+    ps->files = n;
+    if ((n[ps->nfiles] = strdup(f)) == NULL)
+        return NULL;
+    return n[ps->nfiles++];
+}
+
 void hp_pinset_free(struct hp_pinset_st *ps)
 {
     size_t i;
