@@ -32,9 +32,14 @@ static const char usage_text[] =
 struct probe {
     const char *name; /* the provider name the configuration uses */
     int found;
-    int hook;         /* the provider's status: hook installed */
+    int hook;         /* the provider's status: hook and core in place */
     char version[64];
+    char core_error[1024]; /* why the module's core cannot be loaded */
 };
+
+/* The provider's parameter naming why its core cannot be loaded
+ * (provider/hostpin.h). */
+#define HP_PARAM_CORE_ERROR "hostpin-core-error"
 
 struct pin_stats {
     size_t enforce, report, subdomains, expired;
@@ -44,7 +49,7 @@ struct pin_stats {
 static int probe_one(OSSL_PROVIDER *p, void *arg)
 {
     struct probe *pr = arg;
-    const char *pname = NULL, *ver = NULL;
+    const char *pname = NULL, *ver = NULL, *core_error = NULL;
     int status = 0;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_ptr(OSSL_PROV_PARAM_NAME, (char **)&pname,
@@ -52,6 +57,8 @@ static int probe_one(OSSL_PROVIDER *p, void *arg)
         OSSL_PARAM_construct_utf8_ptr(OSSL_PROV_PARAM_VERSION, (char **)&ver,
                                       0),
         OSSL_PARAM_construct_int(OSSL_PROV_PARAM_STATUS, &status),
+        OSSL_PARAM_construct_utf8_ptr(HP_PARAM_CORE_ERROR,
+                                      (char **)&core_error, 0),
         OSSL_PARAM_construct_end()
     };
 
@@ -63,6 +70,8 @@ static int probe_one(OSSL_PROVIDER *p, void *arg)
     pr->found = 1;
     pr->hook = status == 1;
     snprintf(pr->version, sizeof(pr->version), "%s", ver ? ver : "?");
+    snprintf(pr->core_error, sizeof(pr->core_error), "%s",
+             core_error != NULL ? core_error : "");
     return 0;
 }
 
@@ -104,6 +113,10 @@ static const char *verdict(const struct hp_osslconf_st *oc,
     if (!pr->found)
         return "INACTIVE: hostpin is listed but OpenSSL did not activate it "
                "(see the load errors: check `module`)";
+    if (!pr->hook && pr->core_error[0] != '\0')
+        return "BROKEN: the provider is loaded but its implementation "
+               "(hostpin-core.so) cannot be: see \"Core\"; certificates are "
+               "refused (on_error = fail-closed) or not pinned (fail-open)";
     if (!pr->hook)
         return "INACTIVE: the provider is loaded but could not install its "
                "verification hook";
@@ -194,9 +207,14 @@ static void print_text(const struct hp_osslconf_st *oc,
         printf("Load errors:    %s\n", load_err);
     if (pr->found)
         printf("Active:         yes, hostpin %s, verification hook %s\n",
-               pr->version, pr->hook ? "installed" : "NOT installed");
+               pr->version, pr->hook ? "installed"
+                            : pr->core_error[0] != '\0'
+                                ? "installed, its core NOT loadable"
+                                : "NOT installed");
     else
         printf("Active:         no\n");
+    if (pr->found && pr->core_error[0] != '\0')
+        printf("Core:           %s\n", pr->core_error);
     printf("Pins file:      %s (%son_error = %s)\n", oc->pins,
            oc->pins_set ? "" : "the default; ", oc->on_error);
     if (ps == NULL) {
@@ -260,6 +278,9 @@ static void print_json(const struct hp_osslconf_st *oc,
     json_object_object_add(p, "active", json_object_new_boolean(pr->found));
     json_object_object_add(p, "hook_installed",
                            json_object_new_boolean(pr->hook));
+    json_object_object_add(p, "core_error", pr->core_error[0]
+                               ? json_object_new_string(pr->core_error)
+                               : NULL);
     json_object_object_add(p, "version", pr->found
                                ? json_object_new_string(pr->version) : NULL);
     json_object_object_add(p, "load_errors", load_err[0]

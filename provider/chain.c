@@ -8,8 +8,10 @@
  * (the same X509 object) costs a copy instead of an encoding and a hash.
  * X509_set_ex_data is not safe against readers on other threads (it may
  * grow the stack), so the slot is filled once, in new_func, while the object
- * is still private to the thread that creates it; afterwards only the
- * cache's contents change, published by an atomic state. */
+ * is still private to the thread that creates it (stub.c: hostpin.so does
+ * it, so that certificates made before the core is loaded have one too);
+ * afterwards only the cache's contents change, published by an atomic
+ * state. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -18,19 +20,13 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "core_api.h"
 #include "hostpin.h"
 
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256;
 
-enum { CACHE_EMPTY = 0, CACHE_BUSY, CACHE_READY };
-
-struct digest_cache {
-    const X509 *owner;      /* guards against another library's slot */
-    _Atomic int state;
-    const X509_PUBKEY *key; /* the key the digest is of */
-    hp_digest d;
-};
+_Static_assert(HP_DIGEST_BYTES == HP_DIGEST_LEN, "one digest size");
 
 static _Atomic int cache_idx = -1;
 
@@ -68,70 +64,17 @@ static int digest_spki(const X509_PUBKEY *pk, hp_digest out)
     return i2d_X509_PUBKEY(pk, &p) == len && digest_der(buf, len, out);
 }
 
-static void cache_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
-                      long argl, void *argp)
+void hp_chain_use_cache(int idx)
 {
-    struct digest_cache *c = OPENSSL_zalloc(sizeof(*c));
-
-    (void)ptr;
-    (void)argl;
-    (void)argp;
-    if (c == NULL)
-        return;
-    c->owner = parent;
-    if (!CRYPTO_set_ex_data(ad, idx, c))
-        OPENSSL_free(c);
-}
-
-static void cache_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
-                       long argl, void *argp)
-{
-    struct digest_cache *c = ptr;
-
-    (void)ad;
-    (void)idx;
-    (void)argl;
-    (void)argp;
-    if (c != NULL && c->owner == parent)
-        OPENSSL_free(c);
-}
-
-/* A copy gets its own (empty) cache, never the original's pointer. */
-static int cache_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from,
-                     void **from_d, int idx, long argl, void *argp)
-{
-    (void)to;
-    (void)from;
-    (void)idx;
-    (void)argl;
-    (void)argp;
-    *from_d = NULL;
-    return 1;
-}
-
-int hp_chain_init(void)
-{
-    OSSL_LIB_CTX *prev;
-    int idx;
-
-    /* Certificates are created in the default context's registry, like
-     * X509_STORE_CTX (see hp_hook_install). */
-    prev = OSSL_LIB_CTX_set0_default(OSSL_LIB_CTX_get0_global_default());
-    idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509, 0, NULL, cache_new,
-                                  cache_dup, cache_free);
-    OSSL_LIB_CTX_set0_default(prev);
-    if (idx < 0)
-        return 0;
     atomic_store(&cache_idx, idx);
-    return 1;
 }
 
 int hp_chain_digest(X509 *x, hp_digest out)
 {
     const X509_PUBKEY *pk = X509_get_X509_PUBKEY(x);
     int idx = atomic_load_explicit(&cache_idx, memory_order_relaxed);
-    struct digest_cache *c = idx >= 0 ? X509_get_ex_data(x, idx) : NULL;
-    int expect = CACHE_EMPTY;
+    struct hp_digest_cache_st *c = idx >= 0 ? X509_get_ex_data(x, idx) : NULL;
+    int expect = HP_CACHE_EMPTY;
 
     if (pk == NULL)
         return 0;
@@ -139,7 +82,7 @@ int hp_chain_digest(X509 *x, hp_digest out)
         c = NULL;
     if (c != NULL &&
         atomic_load_explicit(&c->state, memory_order_acquire) ==
-            CACHE_READY &&
+            HP_CACHE_READY &&
         c->key == pk) {
         memcpy(out, c->d, HP_DIGEST_LEN);
         return 1;
@@ -148,10 +91,10 @@ int hp_chain_digest(X509 *x, hp_digest out)
         return 0;
     /* First to get here fills the cache; others just computed their own. */
     if (c != NULL && atomic_compare_exchange_strong(&c->state, &expect,
-                                                    CACHE_BUSY)) {
+                                                    HP_CACHE_BUSY)) {
         c->key = pk;
         memcpy(c->d, out, HP_DIGEST_LEN);
-        atomic_store_explicit(&c->state, CACHE_READY, memory_order_release);
+        atomic_store_explicit(&c->state, HP_CACHE_READY, memory_order_release);
     }
     return 1;
 }

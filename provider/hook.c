@@ -1,9 +1,7 @@
-/* The verification hook.  OpenSSL has no provider API for certificate
- * verification; what it has is ex_data: X509_STORE_CTX_init() ends with
- * CRYPTO_new_ex_data(), which calls our new_func after ctx->verify was
- * assigned.  We save that function and put ours in its place; verify_chain()
- * calls it once the chain is built and names, extensions and revocation
- * were checked (crypto/x509/x509_vfy.c). */
+/* The verification hook's decision.  hostpin.so puts its function in
+ * ctx->verify (stub.c); verify_chain() calls it once the chain is built and
+ * names, extensions and revocation were checked (crypto/x509/x509_vfy.c),
+ * and it hands the context here with the function it replaced. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,14 +25,6 @@
 #define HP_MAX_NAMES 16
 #define HP_MAX_CHAIN 16
 
-static _Atomic int hook_idx = -1;
-
-/* ex_data holds data pointers; a union carries the function pointer. */
-union verify_ptr {
-    X509_STORE_CTX_verify_fn fn;
-    void *p;
-};
-
 struct names_st {
     const char *v[HP_MAX_NAMES];
     size_t n;
@@ -44,60 +34,6 @@ struct names_st {
     int incomplete; /* a name could not be read (out of memory) */
     int ip_read;    /* IP names collected (see hp_pinset_ip_matters) */
 };
-
-static int hook_verify(X509_STORE_CTX *ctx);
-
-/* Stands in when the saved function could not be stored: fail closed. */
-static int verify_oom(X509_STORE_CTX *ctx)
-{
-    X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM);
-    return 0;
-}
-
-/* libcrypto's own verify function (internal_verify, x509_vfy.c), learnt
- * from the first context whose store sets none. */
-static _Atomic(X509_STORE_CTX_verify_fn) default_verify;
-
-/* What X509_STORE_CTX_init assigned to ctx->verify: the store's function,
- * else the internal one.  Such contexts need no ex_data of ours: storing
- * it (CRYPTO_set_ex_data allocates the context's stack, freed with it)
- * cost 800 instructions per verification, 0.1% of an RSA verify. */
-static X509_STORE_CTX_verify_fn init_verify(X509_STORE_CTX *ctx)
-{
-    X509_STORE *store = X509_STORE_CTX_get0_store(ctx);
-    X509_STORE_CTX_verify_fn fn = store != NULL ? X509_STORE_get_verify(store)
-                                                : NULL;
-
-    return fn != NULL ? fn : atomic_load(&default_verify);
-}
-
-static void hook_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
-                     long argl, void *argp)
-{
-    X509_STORE_CTX *ctx = parent;
-    X509_STORE *store = X509_STORE_CTX_get0_store(ctx);
-    X509_STORE_CTX_verify_fn expect = NULL;
-    union verify_ptr saved;
-
-    (void)ptr;
-    (void)argl;
-    (void)argp;
-    /* May run on another thread before hp_hook_install has stored it. */
-    atomic_store_explicit(&hook_idx, idx, memory_order_relaxed);
-    saved.fn = X509_STORE_CTX_get_verify(ctx);
-    if (saved.fn == hook_verify || saved.fn == verify_oom)
-        return;
-    if (store == NULL || X509_STORE_get_verify(store) == NULL)
-        atomic_compare_exchange_strong(&default_verify, &expect, saved.fn);
-    if (saved.fn == init_verify(ctx)) {
-        X509_STORE_CTX_set_verify(ctx, hook_verify);
-        return;
-    }
-    if (CRYPTO_set_ex_data(ad, idx, saved.p))
-        X509_STORE_CTX_set_verify(ctx, hook_verify);
-    else
-        X509_STORE_CTX_set_verify(ctx, verify_oom);
-}
 
 static void add_name(struct names_st *nm, const char *s)
 {
@@ -489,25 +425,21 @@ static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
     }
 }
 
-static int hook_verify(X509_STORE_CTX *ctx)
+int hp_hook_verify(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved)
 {
-    union verify_ptr saved;
     const struct hp_ssl_api_st *api;
     const SSL *ssl = NULL;
     struct names_st nm;
     int ok;
 
-    saved.p = X509_STORE_CTX_get_ex_data(ctx, hook_idx);
-    if (saved.fn == NULL && (saved.fn = init_verify(ctx)) == NULL)
-        return verify_oom(ctx);
     /* CRL path contexts share the parent's parameters, host included. */
     if (X509_STORE_CTX_get0_parent_ctx(ctx) != NULL)
-        return saved.fn(ctx);
+        return saved(ctx);
     if ((api = hp_ssl_api()) != NULL) {
         ssl = X509_STORE_CTX_get_ex_data(ctx, api->ctx_idx);
         /* On a server, the names are the client's SNI: not ours to pin. */
         if (ssl != NULL && api->is_server((const struct ssl_st *)ssl))
-            return saved.fn(ctx);
+            return saved(ctx);
     }
     memset(&nm, 0, sizeof(nm));
     collect_names(ctx, api, ssl, &nm, hp_state_ip_matters());
@@ -520,26 +452,9 @@ static int hook_verify(X509_STORE_CTX *ctx)
      * `openssl verify` without a host) is none of hostpin's business. */
     if (nm.n == 0 && ssl == NULL) {
         OPENSSL_free(nm.ip);
-        return saved.fn(ctx);
+        return saved(ctx);
     }
     ok = check_pins(ctx, api, ssl, &nm);
     OPENSSL_free(nm.ip);
-    return ok ? saved.fn(ctx) : 0;
-}
-
-/* Register once per process against the global default library context:
- * X509_STORE_CTX_init always uses that one's ex_data registry. */
-int hp_hook_install(void)
-{
-    OSSL_LIB_CTX *prev;
-    int idx;
-
-    prev = OSSL_LIB_CTX_set0_default(OSSL_LIB_CTX_get0_global_default());
-    idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE_CTX, 0, NULL,
-                                  hook_new, NULL, NULL);
-    OSSL_LIB_CTX_set0_default(prev);
-    if (idx < 0)
-        return 0;
-    atomic_store(&hook_idx, idx);
-    return 1;
+    return ok ? saved(ctx) : 0;
 }

@@ -2,6 +2,7 @@
 #ifndef HOSTPIN_PROVIDER_H
 #define HOSTPIN_PROVIDER_H
 
+#include <stdarg.h>
 #include <syslog.h>
 
 #include <openssl/core.h>
@@ -15,11 +16,21 @@
 #define HP_R_INTERNAL 3
 #define HP_R_DENIED 4
 #define HP_R_POLICY 5
-#define HP_R_STORE_URI 4
+#define HP_R_STORE_URI 6
+#define HP_R_CORE 7
 
-/* provider.c: raise an error through the core upcalls. */
+/* Provider parameter: why the core cannot be loaded ("": it can). */
+#define HP_PARAM_CORE_ERROR "hostpin-core-error"
+
+/* The URI scheme of the pin store (store.c, served by provider.c). */
+#define HP_STORE_SCHEME "hostpin"
+
+/* Raise an error through the core upcalls: provider.c in hostpin.so,
+ * core.c (through hostpin.so) in the core. */
 void hp_prov_raise(const char *func, int line, int reason, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
+void hp_prov_vraise(const char *func, int line, int reason, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 4, 0)));
 #define HP_RAISE(reason, ...) \
     hp_prov_raise(__func__, __LINE__, (reason), __VA_ARGS__)
 
@@ -58,11 +69,17 @@ int hp_state_fail_open(void);
 int hp_state_ip_matters(void);
 const char *hp_state_pins_path(void);
 
-/* hook.c */
-int hp_hook_install(void);
+/* hook.c (core): decide on a built chain, then call `saved`. */
+int hp_hook_verify(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved);
 
-/* store.c: the OSSL_STORE loader for hostpin: URIs. */
-extern const OSSL_ALGORITHM hp_store_algorithms[];
+/* store.c (core): the OSSL_STORE loader for hostpin: URIs. */
+void *hp_store_open(void *provctx, const char *uri);
+int hp_store_set_params(void *loaderctx, const OSSL_PARAM params[]);
+int hp_store_load(void *loaderctx, OSSL_CALLBACK *object_cb,
+                  void *object_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb,
+                  void *pw_cbarg);
+int hp_store_eof(void *loaderctx);
+int hp_store_close(void *loaderctx);
 
 /* ssl.c: libssl reached at run time (it may be loaded privately). */
 struct ssl_st;
@@ -82,9 +99,9 @@ void hp_report(const struct hp_pinset_st *ps, const struct hp_verdict_st *v,
                const struct hp_ssl_api_st *api,
                const struct hp_cert_info_st *chain, size_t nchain);
 
-/* chain.c: SPKI digests of certificates, cached per certificate once
- * hp_chain_init registered the cache (provider init; cheap). */
-int hp_chain_init(void);
+/* chain.c (core): SPKI digests of certificates, cached per certificate in
+ * the ex_data slot hostpin.so registered (-1: no cache). */
+void hp_chain_use_cache(int idx);
 int hp_chain_digest(X509 *x, hp_digest out);
 int hp_pkey_digest(EVP_PKEY *pkey, hp_digest out);
 

@@ -56,3 +56,4 @@ void hp_log(int prio, const char *func, int line, const char *fmt, ...)
         (void)w;
     }
 }
+

@@ -1,13 +1,17 @@
-/* Provider entry point, parameters, errors and dispatch. */
+/* Provider entry point, parameters, errors and dispatch: hostpin.so, the
+ * half OpenSSL loads (core_api.h).  Kept to what every program that reads
+ * openssl.cnf can afford: settings, two ex_data registrations, tables. */
+#define _GNU_SOURCE /* Dl_info (stub.h) */
 #include <pthread.h>
 #include <stdarg.h>
-#include <string.h>
+#include <stdatomic.h>
 
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
 #include "hostpin.h"
+#include "stub.h"
 
 #ifndef HOSTPIN_VERSION
 #define HOSTPIN_VERSION "0.0.0"
@@ -27,9 +31,9 @@ static OSSL_FUNC_core_set_error_debug_fn *core_set_error_debug;
 static OSSL_FUNC_core_vset_error_fn *core_vset_error;
 
 /* Live provider instances (one per library context that activated us):
- * errors are raised through one that has not been torn down. */
-static const OSSL_CORE_HANDLE *handles[HP_MAX_HANDLES];
-static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
+ * errors are raised through one that has not been torn down.  Slots are
+ * taken and given back with compare-and-swap: no lock to import. */
+static const OSSL_CORE_HANDLE *_Atomic handles[HP_MAX_HANDLES];
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static int installed;
 
@@ -45,42 +49,39 @@ static const OSSL_ITEM reason_strings[] = {
     { HP_R_DENIED, "certificate chain contains a denied key" },
     { HP_R_POLICY, "certificate chain breaks the policy" },
     { HP_R_STORE_URI, "not in the pin store" },
+    { HP_R_CORE, "hostpin installation incomplete" },
     { 0, NULL }
 };
 
-void hp_prov_raise(const char *func, int line, int reason, const char *fmt,
-                   ...)
+void hp_prov_vraise(const char *func, int line, int reason, const char *fmt,
+                    va_list ap)
 {
     const OSSL_CORE_HANDLE *h = NULL;
-    va_list ap;
     int i;
 
-    pthread_mutex_lock(&handles_lock);
     for (i = 0; i < HP_MAX_HANDLES && h == NULL; i++)
-        h = handles[i];
-    pthread_mutex_unlock(&handles_lock);
+        h = atomic_load(&handles[i]);
     if (h == NULL || core_new_error == NULL || core_vset_error == NULL)
         return; /* torn down everywhere; syslog still has the message */
     core_new_error(h);
     if (core_set_error_debug != NULL)
         core_set_error_debug(h, "hostpin", line, func);
-    va_start(ap, fmt);
     core_vset_error(h, (uint32_t)reason, fmt, ap);
-    va_end(ap);
 }
 
 static void hp_teardown(void *provctx)
 {
     struct hp_provctx_st *pc = provctx;
+    const OSSL_CORE_HANDLE *h = pc->handle;
     int i;
 
     /* The hook stays: other contexts and the process still rely on it. */
-    pthread_mutex_lock(&handles_lock);
-    for (i = 0; i < HP_MAX_HANDLES; i++)
-        if (handles[i] == pc->handle)
-            handles[i] = NULL;
+    for (i = 0; i < HP_MAX_HANDLES && h != NULL; i++)
+        if (atomic_compare_exchange_strong(&handles[i], &h, NULL))
+            break;
+        else
+            h = pc->handle;
     pc->handle = NULL;
-    pthread_mutex_unlock(&handles_lock);
 }
 
 static const OSSL_PARAM *hp_gettable_params(void *provctx)
@@ -92,6 +93,7 @@ static const OSSL_PARAM *hp_gettable_params(void *provctx)
         OSSL_PARAM_DEFN(OSSL_PROV_PARAM_BUILDINFO, OSSL_PARAM_UTF8_PTR, NULL,
                         0),
         OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
+        OSSL_PARAM_DEFN(HP_PARAM_CORE_ERROR, OSSL_PARAM_UTF8_PTR, NULL, 0),
         OSSL_PARAM_END
     };
 
@@ -99,24 +101,38 @@ static const OSSL_PARAM *hp_gettable_params(void *provctx)
     return params;
 }
 
+static int set_utf8(const struct hp_rare_st *r, OSSL_PARAM params[],
+                    const char *key, const char *value)
+{
+    OSSL_PARAM *p = r->param_locate(params, key);
+
+    return p == NULL || r->param_set_utf8_ptr(p, value);
+}
+
 static int hp_get_params(void *provctx, OSSL_PARAM params[])
 {
+    const struct hp_rare_st *r = hp_rare();
+    const char *why;
     OSSL_PARAM *p;
 
     (void)provctx;
-    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
-    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "hostpin host key pinning"))
+    if (r == NULL)
         return 0;
-    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION);
-    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, HOSTPIN_VERSION))
+    if (!set_utf8(r, params, OSSL_PROV_PARAM_NAME,
+                  "hostpin host key pinning") ||
+        !set_utf8(r, params, OSSL_PROV_PARAM_VERSION, HOSTPIN_VERSION) ||
+        !set_utf8(r, params, OSSL_PROV_PARAM_BUILDINFO,
+                  "hostpin " HOSTPIN_VERSION))
         return 0;
-    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO);
-    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "hostpin " HOSTPIN_VERSION))
+    /* Active: the hook is in place and its core can be loaded. */
+    p = r->param_locate(params, OSSL_PROV_PARAM_STATUS);
+    if (p != NULL &&
+        !r->param_set_int(p, installed && hp_stub_core() != NULL))
         return 0;
-    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
-    if (p != NULL && !OSSL_PARAM_set_int(p, installed))
-        return 0;
-    return 1;
+    /* Why the core cannot be loaded ("": it can, or the hook is not
+     * installed, which the status alone says). */
+    why = installed ? hp_stub_core_error() : NULL;
+    return set_utf8(r, params, HP_PARAM_CORE_ERROR, why != NULL ? why : "");
 }
 
 static const OSSL_ALGORITHM *hp_query(void *provctx, int operation_id,
@@ -124,7 +140,7 @@ static const OSSL_ALGORITHM *hp_query(void *provctx, int operation_id,
 {
     (void)provctx;
     *no_cache = 0;
-    return operation_id == OSSL_OP_STORE ? hp_store_algorithms : NULL;
+    return operation_id == OSSL_OP_STORE ? hp_stub_store_algorithms : NULL;
 }
 
 static const OSSL_ITEM *hp_reason_strings(void *provctx)
@@ -133,14 +149,18 @@ static const OSSL_ITEM *hp_reason_strings(void *provctx)
     return reason_strings;
 }
 
+static OSSL_FUNC_CRYPTO_zalloc_fn *core_zalloc;
+static OSSL_FUNC_CRYPTO_free_fn *core_free;
+
 static void install(void)
 {
-    installed = hp_hook_install();
-    /* Without it digests are still right, only not cached. */
-    hp_chain_init();
-    if (!installed)
-        HP_LOG(LOG_ERR, "could not register the verification hook; "
-                        "certificates are NOT pinned in this process");
+    const struct hp_rare_st *r;
+
+    installed = hp_stub_install(core_zalloc, core_free);
+    if (!installed && (r = hp_rare()) != NULL)
+        r->syslog(LOG_AUTH | LOG_ERR, "hostpin: could not register the "
+                  "verification hook; certificates are NOT pinned in this "
+                  "process");
 }
 
 /* The pins file is not read here (DESIGN 1): a provider that fails to
@@ -157,7 +177,7 @@ static void read_settings(const OSSL_CORE_HANDLE *handle)
 
     if (core_get_params == NULL || !core_get_params(handle, params))
         pins = on_error = NULL;
-    hp_state_configure(pins, on_error);
+    hp_stub_configure(pins, on_error);
 }
 
 static const OSSL_DISPATCH dispatch[] = {
@@ -195,6 +215,12 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
         case OSSL_FUNC_CORE_VSET_ERROR:
             core_vset_error = OSSL_FUNC_core_vset_error(in);
             break;
+        case OSSL_FUNC_CRYPTO_ZALLOC:
+            core_zalloc = OSSL_FUNC_CRYPTO_zalloc(in);
+            break;
+        case OSSL_FUNC_CRYPTO_FREE:
+            core_free = OSSL_FUNC_CRYPTO_free(in);
+            break;
         default:
             break;
         }
@@ -202,15 +228,14 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
     read_settings(handle);
     pthread_once(&install_once, install);
 
-    pthread_mutex_lock(&handles_lock);
-    for (i = 0; i < HP_MAX_HANDLES; i++) {
-        if (handles[i] == NULL && pc == NULL) {
-            handles[i] = handle;
+    for (i = 0; i < HP_MAX_HANDLES && pc == NULL; i++) {
+        const OSSL_CORE_HANDLE *none = NULL;
+
+        if (atomic_compare_exchange_strong(&handles[i], &none, handle)) {
             pc = &provctxs[i];
             pc->handle = handle;
         }
     }
-    pthread_mutex_unlock(&handles_lock);
     /* More instances than slots: still active, errors go through others. */
     if (pc == NULL) {
         static struct hp_provctx_st spare;

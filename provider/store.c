@@ -28,15 +28,7 @@
 #include "hostpin.h"
 #include "hostpin_index.h"
 
-#define HP_STORE_SCHEME "hostpin"
 #define HP_DESC_MAX 1536
-
-static OSSL_FUNC_store_open_fn hp_store_open;
-static OSSL_FUNC_store_settable_ctx_params_fn hp_store_settable;
-static OSSL_FUNC_store_set_ctx_params_fn hp_store_set_params;
-static OSSL_FUNC_store_load_fn hp_store_load;
-static OSSL_FUNC_store_eof_fn hp_store_eof;
-static OSSL_FUNC_store_close_fn hp_store_close;
 
 struct hp_store_st {
     int list;                /* "hostpin:": every host */
@@ -97,7 +89,7 @@ static const struct hp_pinset_st *hold(struct hp_state_ref_st *ref)
     return NULL;
 }
 
-static void *hp_store_open(void *provctx, const char *uri)
+void *hp_store_open(void *provctx, const char *uri)
 {
     struct hp_store_st *st = calloc(1, sizeof(*st));
     struct hp_state_ref_st ref;
@@ -128,21 +120,10 @@ fail:
     return NULL;
 }
 
-static const OSSL_PARAM *hp_store_settable(void *provctx)
-{
-    static const OSSL_PARAM params[] = {
-        OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL),
-        OSSL_PARAM_END
-    };
-
-    (void)provctx;
-    return params;
-}
-
 /* storeutl -certs sets "expect": libcrypto would still pass names on
  * (OSSL_STORE_load lets OSSL_STORE_INFO_NAME through any expectation), so
  * we leave out what was not asked for ourselves. */
-static int hp_store_set_params(void *loaderctx, const OSSL_PARAM params[])
+int hp_store_set_params(void *loaderctx, const OSSL_PARAM params[])
 {
     struct hp_store_st *st = loaderctx;
     const OSSL_PARAM *p;
@@ -289,7 +270,7 @@ out:
     return rc;
 }
 
-static int hp_store_load(void *loaderctx, OSSL_CALLBACK *object_cb,
+int hp_store_load(void *loaderctx, OSSL_CALLBACK *object_cb,
                          void *object_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb,
                          void *pw_cbarg)
 {
@@ -327,33 +308,15 @@ static int hp_store_load(void *loaderctx, OSSL_CALLBACK *object_cb,
 
 /* The end is known once a load() finds nothing: it then succeeds with no
  * object, and OSSL_STORE_load() asks eof() to tell that from an error. */
-static int hp_store_eof(void *loaderctx)
+int hp_store_eof(void *loaderctx)
 {
     struct hp_store_st *st = loaderctx;
 
     return st->eof;
 }
 
-static int hp_store_close(void *loaderctx)
+int hp_store_close(void *loaderctx)
 {
     free(loaderctx);
     return 1;
 }
-
-static const OSSL_DISPATCH store_functions[] = {
-    { OSSL_FUNC_STORE_OPEN, (void (*)(void))hp_store_open },
-    { OSSL_FUNC_STORE_SETTABLE_CTX_PARAMS,
-      (void (*)(void))hp_store_settable },
-    { OSSL_FUNC_STORE_SET_CTX_PARAMS, (void (*)(void))hp_store_set_params },
-    { OSSL_FUNC_STORE_LOAD, (void (*)(void))hp_store_load },
-    { OSSL_FUNC_STORE_EOF, (void (*)(void))hp_store_eof },
-    { OSSL_FUNC_STORE_CLOSE, (void (*)(void))hp_store_close },
-    { 0, NULL }
-};
-
-/* Only the scheme "hostpin": every other URI stays with its own loader. */
-const OSSL_ALGORITHM hp_store_algorithms[] = {
-    { HP_STORE_SCHEME, "provider=hostpin", store_functions,
-      "hostpin pin store: what the pins file pins" },
-    { NULL, NULL, NULL, NULL }
-};

@@ -146,7 +146,7 @@ for s in "${SERIES[@]}"; do
         exit 1
     }
     # Built against this OpenSSL, and finding it without help.
-    for f in "$B/modules/hostpin.so" "$B/bin/hostpin"; do
+    for f in "$B/modules/hostpin.so" "$B/modules/hostpin-core.so" "$B/bin/hostpin"; do
         lib=$(ldd "$f" | awk '/libcrypto\.so/ { print $1 " => " $3 }')
         echo "$f: $lib"
         case $lib in
@@ -155,8 +155,13 @@ for s in "${SERIES[@]}"; do
         esac
     done
     grep -q "HP_LIBSSL_SONAME=\\\\\"libssl.so.$major\\\\\"" \
-        "$B/CMakeFiles/hostpin.dir/flags.make" || {
+        "$B/CMakeFiles/hostpin-core.dir/flags.make" || {
         echo "openssl-versions: the module would not look for libssl.so.$major" >&2
+        exit 1
+    }
+    grep -q "HP_LIBCRYPTO_SONAME=\\\\\"libcrypto.so.$major\\\\\"" \
+        "$B/CMakeFiles/hostpin.dir/flags.make" || {
+        echo "openssl-versions: the module would not find libcrypto.so.$major" >&2
         exit 1
     }
     "$B/bin/hostpin" --version | head -n 2

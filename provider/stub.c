@@ -1,0 +1,444 @@
+/* hostpin.so's side of the split (core_api.h): the verification hook's
+ * registration, the digest cache's slots, and the core, opened on first use.
+ *
+ * OpenSSL has no provider API for certificate verification; what it has is
+ * ex_data: X509_STORE_CTX_init() ends with CRYPTO_new_ex_data(), which calls
+ * our new_func after ctx->verify was assigned.  We save that function and
+ * put ours in its place; verify_chain() calls it once the chain is built
+ * and names, extensions and revocation were checked (x509_vfy.c).  Ours
+ * loads the core once and hands it the context. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <syslog.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <openssl/store.h>
+#include <openssl/x509.h>
+
+#include "core_api.h"
+#include "hostpin.h"
+#include "stub.h"
+
+#define HP_ON_ERROR_MAX 32
+
+static _Atomic int hook_idx = -1;
+static _Atomic int cache_idx = -1;
+
+/* ex_data holds data pointers; a union carries the function pointer. */
+union verify_ptr {
+    X509_STORE_CTX_verify_fn fn;
+    void *p;
+};
+
+static int hook_verify(X509_STORE_CTX *ctx);
+
+/* Settings of the first activation: written by the activation that wins
+ * `configured`, read once `settings_ready` says so. */
+static _Atomic int configured, settings_ready;
+static char set_pins[PATH_MAX], set_on_error[HP_ON_ERROR_MAX];
+static int has_pins, has_on_error, fail_open;
+
+/* Memory for the digest cache, from the core's dispatch table. */
+static OSSL_FUNC_CRYPTO_zalloc_fn *cache_zalloc;
+static OSSL_FUNC_CRYPTO_free_fn *cache_free_fn;
+
+static pthread_once_t core_once = PTHREAD_ONCE_INIT;
+static const struct hp_core_api_st *_Atomic core;
+static char core_error[2 * PATH_MAX];
+static struct hp_stub_api_st stub_api;
+
+/* Stands in when the saved function could not be stored: fail closed. */
+static int verify_oom(X509_STORE_CTX *ctx)
+{
+    const struct hp_rare_st *r = hp_rare();
+
+    if (r != NULL)
+        r->set_error(ctx, X509_V_ERR_OUT_OF_MEM);
+    return 0;
+}
+
+/* libcrypto's own verify function (internal_verify, x509_vfy.c), learnt
+ * from the first context whose store sets none. */
+static _Atomic(X509_STORE_CTX_verify_fn) default_verify;
+
+/* What X509_STORE_CTX_init assigned to ctx->verify: the store's function,
+ * else the internal one.  Such contexts need no ex_data of ours: storing
+ * it (CRYPTO_set_ex_data allocates the context's stack, freed with it)
+ * cost 800 instructions per verification, 0.1% of an RSA verify. */
+static X509_STORE_CTX_verify_fn init_verify(X509_STORE_CTX *ctx)
+{
+    X509_STORE *store = X509_STORE_CTX_get0_store(ctx);
+    X509_STORE_CTX_verify_fn fn = store != NULL ? X509_STORE_get_verify(store)
+                                                : NULL;
+
+    return fn != NULL ? fn : atomic_load(&default_verify);
+}
+
+static void hook_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                     long argl, void *argp)
+{
+    X509_STORE_CTX *ctx = parent;
+    X509_STORE *store = X509_STORE_CTX_get0_store(ctx);
+    X509_STORE_CTX_verify_fn expect = NULL;
+    union verify_ptr saved;
+
+    (void)ptr;
+    (void)argl;
+    (void)argp;
+    /* May run on another thread before hp_stub_install has stored it. */
+    atomic_store_explicit(&hook_idx, idx, memory_order_relaxed);
+    saved.fn = X509_STORE_CTX_get_verify(ctx);
+    if (saved.fn == hook_verify || saved.fn == verify_oom)
+        return;
+    if (store == NULL || X509_STORE_get_verify(store) == NULL)
+        atomic_compare_exchange_strong(&default_verify, &expect, saved.fn);
+    if (saved.fn == init_verify(ctx)) {
+        X509_STORE_CTX_set_verify(ctx, hook_verify);
+        return;
+    }
+    if (CRYPTO_set_ex_data(ad, idx, saved.p))
+        X509_STORE_CTX_set_verify(ctx, hook_verify);
+    else
+        X509_STORE_CTX_set_verify(ctx, verify_oom);
+}
+
+/* The digest cache's slot, made with the certificate (chain.c). */
+static void cache_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                      long argl, void *argp)
+{
+    struct hp_digest_cache_st *c =
+        cache_zalloc(sizeof(*c), OPENSSL_FILE, OPENSSL_LINE);
+
+    (void)ptr;
+    (void)argl;
+    (void)argp;
+    if (c == NULL)
+        return;
+    c->owner = parent;
+    if (!CRYPTO_set_ex_data(ad, idx, c))
+        cache_free_fn(c, OPENSSL_FILE, OPENSSL_LINE);
+}
+
+static void cache_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                       long argl, void *argp)
+{
+    struct hp_digest_cache_st *c = ptr;
+
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    if (c != NULL && c->owner == parent)
+        cache_free_fn(c, OPENSSL_FILE, OPENSSL_LINE);
+}
+
+/* A copy gets its own (empty) cache, never the original's pointer. */
+static int cache_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from,
+                     void **from_d, int idx, long argl, void *argp)
+{
+    (void)to;
+    (void)from;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    *from_d = NULL;
+    return 1;
+}
+
+/* The few string operations hostpin.so needs, written out rather than
+ * imported (stub.h). */
+static size_t copy(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+
+    for (; n + 1 < size && src[n] != '\0'; n++)
+        dst[n] = src[n];
+    dst[n] = '\0';
+    return src[n] == '\0' ? n : 0; /* 0: did not fit */
+}
+
+static int equal(const char *a, const char *b)
+{
+    while (*a != '\0' && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+static pthread_once_t rare_once = PTHREAD_ONCE_INIT;
+static struct hp_rare_st rare;
+static int rare_ok;
+
+static void rare_init(void)
+{
+    void *crypto = dlopen(HP_LIBCRYPTO_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+
+    if (crypto == NULL)
+        return;
+    *(void **)&rare.param_locate = dlsym(crypto, "OSSL_PARAM_locate");
+    *(void **)&rare.param_set_int = dlsym(crypto, "OSSL_PARAM_set_int");
+    *(void **)&rare.param_set_utf8_ptr =
+        dlsym(crypto, "OSSL_PARAM_set_utf8_ptr");
+    *(void **)&rare.parent_ctx =
+        dlsym(crypto, "X509_STORE_CTX_get0_parent_ctx");
+    *(void **)&rare.set_error = dlsym(crypto, "X509_STORE_CTX_set_error");
+    *(void **)&rare.syslog = dlsym(RTLD_DEFAULT, "syslog");
+    *(void **)&rare.dlerror = dlsym(RTLD_DEFAULT, "dlerror");
+    *(void **)&rare.dladdr = dlsym(RTLD_DEFAULT, "dladdr");
+    rare_ok = rare.param_locate != NULL && rare.param_set_int != NULL &&
+              rare.param_set_utf8_ptr != NULL && rare.parent_ctx != NULL &&
+              rare.set_error != NULL && rare.syslog != NULL &&
+              rare.dlerror != NULL && rare.dladdr != NULL;
+}
+
+const struct hp_rare_st *hp_rare(void)
+{
+    pthread_once(&rare_once, rare_init);
+    return rare_ok ? &rare : NULL;
+}
+
+/* Register once per process against the global default library context:
+ * X509_STORE_CTX_init and X509_new always use that one's ex_data registry.
+ * Nothing else happens here: no file is read, nothing is loaded. */
+int hp_stub_install(OSSL_FUNC_CRYPTO_zalloc_fn *zalloc,
+                    OSSL_FUNC_CRYPTO_free_fn *free_fn)
+{
+    OSSL_LIB_CTX *prev;
+    int idx, cidx = -1;
+
+    cache_zalloc = zalloc;
+    cache_free_fn = free_fn;
+    prev = OSSL_LIB_CTX_set0_default(OSSL_LIB_CTX_get0_global_default());
+    /* Without the cache, digests are still right, only not kept. */
+    if (zalloc != NULL && free_fn != NULL)
+        cidx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509, 0, NULL,
+                                       cache_new, cache_dup, cache_free);
+    idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE_CTX, 0, NULL,
+                                  hook_new, NULL, NULL);
+    OSSL_LIB_CTX_set0_default(prev);
+    atomic_store(&cache_idx, cidx);
+    if (idx < 0)
+        return 0;
+    atomic_store(&hook_idx, idx);
+    return 1;
+}
+
+/* The first provider activation in the process decides the settings; the
+ * core reads (and judges) them when it is loaded. */
+void hp_stub_configure(const char *pins, const char *on_error)
+{
+    int expect = 0;
+
+    if (!atomic_compare_exchange_strong(&configured, &expect, 1))
+        return;
+    /* A value that does not fit is kept whole or not at all: an unusable
+     * path then makes the pins file unusable, never another file. */
+    if (pins != NULL) {
+        has_pins = 1;
+        if (copy(set_pins, sizeof(set_pins), pins) == 0 && *pins != '\0')
+            copy(set_pins, sizeof(set_pins), "(pins path too long)");
+    }
+    if (on_error != NULL) {
+        has_on_error = 1;
+        copy(set_on_error, sizeof(set_on_error), on_error);
+    }
+    fail_open = on_error != NULL && equal(on_error, "fail-open");
+    atomic_store(&settings_ready, 1);
+}
+
+static void fail_core(const struct hp_rare_st *r, const char *what,
+                      const char *path, const char *detail)
+{
+    size_t n = copy(core_error, sizeof(core_error), what);
+
+    if (path != NULL) {
+        n += copy(core_error + n, sizeof(core_error) - n, " ");
+        n += copy(core_error + n, sizeof(core_error) - n, path);
+    }
+    if (detail != NULL) {
+        n += copy(core_error + n, sizeof(core_error) - n, ": ");
+        copy(core_error + n, sizeof(core_error) - n, detail);
+    }
+    if (r != NULL)
+        r->syslog(LOG_AUTH | LOG_ERR, "hostpin: %s; certificates are %s",
+                  core_error, fail_open ? "NOT pinned (on_error = fail-open)"
+                                        : "refused (on_error = "
+                                          "fail-closed)");
+}
+
+/* hostpin-core.so is the file of that name beside hostpin.so: whoever may
+ * replace one may replace the other, and no variable can move it. */
+static void load_core(void)
+{
+    static char path[PATH_MAX]; /* once; not on the stack (no canary) */
+    const struct hp_rare_st *r = hp_rare();
+    hp_core_init_fn *init;
+    const struct hp_core_api_st *c;
+    Dl_info info;
+    size_t dir = 0, i;
+    void *h;
+
+    if (r == NULL) {
+        fail_core(NULL, "cannot look up libcrypto's and libc's functions",
+                  NULL, NULL);
+        return;
+    }
+    if (r->dladdr((void *)hook_new, &info) == 0 || info.dli_fname == NULL) {
+        fail_core(r, "cannot find the folder of hostpin.so to load",
+                  HP_CORE_FILE, NULL);
+        return;
+    }
+    for (i = 0; info.dli_fname[i] != '\0'; i++)
+        if (info.dli_fname[i] == '/')
+            dir = i + 1;
+    for (i = 0; i < dir && i < sizeof(path); i++)
+        path[i] = info.dli_fname[i];
+    if (dir >= sizeof(path) ||
+        copy(path + dir, sizeof(path) - dir, HP_CORE_FILE) == 0) {
+        fail_core(r, "path too long:", info.dli_fname, NULL);
+        return;
+    }
+    stub_api.abi = HP_CORE_ABI;
+    stub_api.version = HOSTPIN_VERSION;
+    stub_api.pins = atomic_load(&settings_ready) && has_pins ? set_pins
+                                                              : NULL;
+    stub_api.on_error = atomic_load(&settings_ready) && has_on_error
+                            ? set_on_error
+                            : NULL;
+    stub_api.cache_idx = atomic_load(&cache_idx);
+    stub_api.vraise = hp_prov_vraise;
+    h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (h == NULL) {
+        fail_core(r, "cannot load", r->dlerror(), NULL);
+        return;
+    }
+    *(void **)&init = dlsym(h, HP_CORE_INIT);
+    if (init == NULL) {
+        fail_core(r, "not hostpin's core (no " HP_CORE_INIT "):", path, NULL);
+        return;
+    }
+    c = init(&stub_api);
+    if (c == NULL || c->abi != HP_CORE_ABI ||
+        !equal(c->version, HOSTPIN_VERSION)) {
+        fail_core(r, "not from the build of hostpin.so " HOSTPIN_VERSION
+                     " (install both together):", path,
+                  c != NULL ? c->version : "another interface");
+        return;
+    }
+    atomic_store_explicit(&core, c, memory_order_release);
+}
+
+const struct hp_core_api_st *hp_stub_core(void)
+{
+    const struct hp_core_api_st *c =
+        atomic_load_explicit(&core, memory_order_acquire);
+
+    if (c != NULL)
+        return c;
+    pthread_once(&core_once, load_core);
+    return atomic_load_explicit(&core, memory_order_acquire);
+}
+
+const char *hp_stub_core_error(void)
+{
+    return hp_stub_core() == NULL ? core_error : NULL;
+}
+
+static int hook_verify(X509_STORE_CTX *ctx)
+{
+    const struct hp_core_api_st *c;
+    const struct hp_rare_st *r;
+    union verify_ptr saved;
+
+    saved.p = X509_STORE_CTX_get_ex_data(ctx, hook_idx);
+    if (saved.fn == NULL && (saved.fn = init_verify(ctx)) == NULL)
+        return verify_oom(ctx);
+    if ((c = hp_stub_core()) != NULL)
+        return c->verify(ctx, saved.fn);
+    /* No core: an installation half done.  Like an unusable pins file. */
+    r = hp_rare();
+    if (fail_open || (r != NULL && r->parent_ctx(ctx) != NULL))
+        return saved.fn(ctx);
+    HP_RAISE(HP_R_CORE, "%s; refusing verification (on_error = "
+                        "fail-closed)", core_error);
+    if (r != NULL)
+        r->set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+}
+
+/* The store: its dispatch table is here, so that fetching store loaders
+ * (any OSSL_STORE_open) does not load the core; opening a hostpin: URI
+ * does. */
+static void *store_open(void *provctx, const char *uri)
+{
+    const struct hp_core_api_st *c = hp_stub_core();
+    void *loaderctx = NULL;
+
+    if (c != NULL)
+        loaderctx = c->store_open(provctx, uri);
+    else
+        HP_RAISE(HP_R_CORE, "%s", core_error);
+    return loaderctx;
+}
+
+static const OSSL_PARAM *store_settable(void *provctx)
+{
+    static const OSSL_PARAM params[] = {
+        OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL),
+        OSSL_PARAM_END
+    };
+
+    (void)provctx;
+    return params;
+}
+
+/* A loader context exists only once the core is loaded. */
+static const struct hp_core_api_st *loaded(void)
+{
+    return atomic_load_explicit(&core, memory_order_acquire);
+}
+
+static int store_set_params(void *loaderctx, const OSSL_PARAM params[])
+{
+    return loaded()->store_set_params(loaderctx, params);
+}
+
+static int store_load(void *loaderctx, OSSL_CALLBACK *object_cb,
+                      void *object_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb,
+                      void *pw_cbarg)
+{
+    return loaded()->store_load(loaderctx, object_cb, object_cbarg, pw_cb,
+                                pw_cbarg);
+}
+
+static int store_eof(void *loaderctx)
+{
+    return loaded()->store_eof(loaderctx);
+}
+
+static int store_close(void *loaderctx)
+{
+    return loaded()->store_close(loaderctx);
+}
+
+static const OSSL_DISPATCH store_functions[] = {
+    { OSSL_FUNC_STORE_OPEN, (void (*)(void))store_open },
+    { OSSL_FUNC_STORE_SETTABLE_CTX_PARAMS, (void (*)(void))store_settable },
+    { OSSL_FUNC_STORE_SET_CTX_PARAMS, (void (*)(void))store_set_params },
+    { OSSL_FUNC_STORE_LOAD, (void (*)(void))store_load },
+    { OSSL_FUNC_STORE_EOF, (void (*)(void))store_eof },
+    { OSSL_FUNC_STORE_CLOSE, (void (*)(void))store_close },
+    { 0, NULL }
+};
+
+/* Only the scheme "hostpin": every other URI stays with its own loader. */
+const OSSL_ALGORITHM hp_stub_store_algorithms[] = {
+    { HP_STORE_SCHEME, "provider=hostpin", store_functions,
+      "hostpin pin store: what the pins file pins" },
+    { NULL, NULL, NULL, NULL }
+};

@@ -1,0 +1,43 @@
+/* Internals of hostpin.so (provider.c, stub.c); see core_api.h.
+ *
+ * OpenSSL opens a provider module with RTLD_NOW, so every function
+ * hostpin.so imports is looked up in every program that reads openssl.cnf,
+ * about 900 instructions each (bench/README.md).  hostpin.so imports only
+ * what its activation and the per-context hook call; what only rare paths
+ * need (parameters, the core's loading, a refusal without core) is looked
+ * up on first use, here. */
+#ifndef HOSTPIN_STUB_H
+#define HOSTPIN_STUB_H
+
+#include <dlfcn.h>
+
+#include <openssl/core_dispatch.h>
+#include <openssl/params.h>
+#include <openssl/x509_vfy.h>
+
+struct hp_rare_st {
+    OSSL_PARAM *(*param_locate)(OSSL_PARAM *, const char *);
+    int (*param_set_int)(OSSL_PARAM *, int);
+    int (*param_set_utf8_ptr)(OSSL_PARAM *, const char *);
+    X509_STORE_CTX *(*parent_ctx)(const X509_STORE_CTX *);
+    void (*set_error)(X509_STORE_CTX *, int);
+    void (*syslog)(int, const char *, ...);
+    char *(*dlerror)(void);
+    int (*dladdr)(const void *, Dl_info *);
+};
+/* NULL if libcrypto or libc could not be asked (never expected). */
+const struct hp_rare_st *hp_rare(void);
+
+struct hp_core_api_st;
+/* Register the hook and the digest cache's slots (once per process). */
+int hp_stub_install(OSSL_FUNC_CRYPTO_zalloc_fn *zalloc,
+                    OSSL_FUNC_CRYPTO_free_fn *free_fn);
+/* Settings of the first activation, for the core. */
+void hp_stub_configure(const char *pins, const char *on_error);
+/* The core, loaded on first call; NULL if it cannot be. */
+const struct hp_core_api_st *hp_stub_core(void);
+/* Why the core cannot be loaded; NULL if it can. */
+const char *hp_stub_core_error(void);
+extern const OSSL_ALGORITHM hp_stub_store_algorithms[];
+
+#endif

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The module's two halves (provider/core_api.h): hostpin.so is what every
+# program loads; hostpin-core.so is loaded beside it on the first
+# verification or hostpin: store use, never by a program that does neither.
+# A missing or foreign core refuses verifications (fail-closed) with a
+# message naming the file, allows them under fail-open, and hostpin status
+# says why.
+. "$(dirname "$0")/lib.sh"
+hp_need openssl python3 readelf nm
+
+PKI=$HP_WORK/pki
+hp_pki "$PKI"
+hp_start_servers "$PKI"
+OUT=$HP_WORK/out
+hp_pins "$HP_WORK/pins.conf" pinned.test "$(hp_pin_of "$PKI/ginter.pem")"
+hp_cnf "$HP_WORK/whole.cnf" "$HP_WORK/pins.conf"
+
+# The module alone, and the module beside a library that is not its core.
+mkdir -p "$HP_WORK/alone" "$HP_WORK/foreign"
+cp "$HP_MODULES/hostpin.so" "$HP_WORK/alone/"
+cp "$HP_MODULES/hostpin.so" "$HP_WORK/foreign/"
+cp "$HP_MODULES/hostpin.so" "$HP_WORK/foreign/hostpin-core.so"
+HP_MODULES=$HP_WORK/alone hp_cnf "$HP_WORK/alone.cnf" "$HP_WORK/pins.conf"
+HP_MODULES=$HP_WORK/alone hp_cnf "$HP_WORK/alone-open.cnf" "$HP_WORK/pins.conf" fail-open
+HP_MODULES=$HP_WORK/foreign hp_cnf "$HP_WORK/foreign.cnf" "$HP_WORK/pins.conf"
+
+s_client() { # CNF PORT HOST
+    OPENSSL_CONF=$1 openssl s_client -connect "127.0.0.1:$2" -servername "$3" \
+        -verify_hostname "$3" -verify_return_error -CAfile "$PKI/bundle.pem" \
+        </dev/null >"$OUT" 2>&1
+}
+python_c() { # CNF PORT HOST
+    OPENSSL_CONF=$1 python3 "$HP_SRC/tests/integration/pyclient.py" "$3" "$2" \
+        "$PKI/bundle.pem" hostname >"$OUT" 2>&1
+}
+
+# With both halves: the usual verdicts.
+s_client "$HP_WORK/whole.cnf" "$GPORT" pinned.test &&
+    hp_pass "both halves: genuine server reached" ||
+    { hp_fail "both halves: genuine refused"; tail -n 5 "$OUT"; }
+s_client "$HP_WORK/whole.cnf" "$IPORT" pinned.test &&
+    hp_fail "both halves: impostor accepted" ||
+    hp_pass "both halves: impostor refused"
+
+# Which programs load the core: LD_DEBUG=files names every object opened.
+loads_core() { # DESC EXPECT(yes|no) COMMAND...
+    local desc=$1 expect=$2
+    shift 2
+    OPENSSL_CONF=$HP_WORK/whole.cnf LD_DEBUG=files "$@" </dev/null >"$OUT" 2>&1
+    if ! grep -q "file=$HP_MODULES/hostpin.so" "$OUT"; then
+        hp_fail "$desc: hostpin.so was not loaded at all"
+    elif grep -q "file=$HP_MODULES/hostpin-core.so" "$OUT"; then
+        [ "$expect" = yes ] && hp_pass "$desc: core loaded" ||
+            hp_fail "$desc: core loaded by a program that does not need it"
+    else
+        [ "$expect" = no ] && hp_pass "$desc: core not loaded" ||
+            hp_fail "$desc: core not loaded"
+    fi
+}
+loads_core "openssl version -a" no openssl version -a
+loads_core "openssl x509 (an OSSL_STORE file: load)" no \
+    openssl x509 -in "$PKI/gleaf.pem" -noout -subject
+loads_core "python3 ssl.create_default_context()" no \
+    python3 -c 'import ssl; ssl.create_default_context()'
+loads_core "openssl s_client to a pinned host" yes \
+    openssl s_client -connect "127.0.0.1:$GPORT" -servername pinned.test \
+    -verify_hostname pinned.test -CAfile "$PKI/bundle.pem"
+loads_core "openssl storeutl hostpin:" yes openssl storeutl hostpin:
+
+# No core: fail-closed refuses, naming the file; fail-open allows.
+for c in s_client python_c; do
+    $c "$HP_WORK/alone.cnf" "$GPORT" pinned.test &&
+        hp_fail "no core: $c reached the genuine server" ||
+        hp_pass "no core (fail-closed): $c refused"
+    $c "$HP_WORK/alone-open.cnf" "$IPORT" pinned.test &&
+        hp_pass "no core (fail-open): $c allowed" ||
+        { hp_fail "no core (fail-open): $c refused"; tail -n 5 "$OUT"; }
+done
+s_client "$HP_WORK/alone.cnf" "$GPORT" free.test
+grep -q "hostpin installation incomplete.*$HP_WORK/alone/hostpin-core.so" "$OUT" &&
+    hp_pass "no core: the refusal names the missing file" ||
+    { hp_fail "no core: message lacks the file"; grep -i hostpin "$OUT"; }
+s_client "$HP_WORK/foreign.cnf" "$GPORT" pinned.test &&
+    hp_fail "foreign core: genuine reached" || true
+grep -q "not hostpin's core (no hostpin_core_init): $HP_WORK/foreign/hostpin-core.so" "$OUT" &&
+    hp_pass "foreign core: refused, saying the file is not hostpin's core" ||
+    { hp_fail "foreign core: message"; grep -i hostpin "$OUT"; }
+OPENSSL_CONF=$HP_WORK/alone.cnf openssl storeutl hostpin: >"$OUT" 2>&1 &&
+    hp_fail "no core: the store answered" ||
+    { grep -q "hostpin installation incomplete" "$OUT" &&
+        hp_pass "no core: the store refuses, saying why" ||
+        { hp_fail "no core: store message"; cat "$OUT"; }; }
+
+# hostpin status tells.
+OPENSSL_CONF=$HP_WORK/alone.cnf "$HP_BIN/hostpin" status >"$OUT" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "^Core: .*cannot load.*alone/hostpin-core.so" "$OUT" &&
+    grep -q "BROKEN: .*hostpin-core.so" "$OUT" &&
+    hp_pass "status: exit 1, BROKEN, the core's error shown" ||
+    { hp_fail "status with no core (exit $rc)"; cat "$OUT"; }
+OPENSSL_CONF=$HP_WORK/whole.cnf "$HP_BIN/hostpin" status >"$OUT" 2>&1 &&
+    ! grep -q "^Core:" "$OUT" && hp_pass "status: both halves, active" ||
+    { hp_fail "status with both halves"; cat "$OUT"; }
+
+# What each half exports and needs.
+exports() { nm -D --defined-only "$1" | awk '$2 ~ /^[TDBRW]$/ { print $3 }' | sort | tr '\n' ' '; }
+[ "$(exports "$HP_MODULES/hostpin.so")" = "OSSL_provider_init " ] &&
+    hp_pass "hostpin.so exports only OSSL_provider_init" ||
+    hp_fail "hostpin.so exports: $(exports "$HP_MODULES/hostpin.so")"
+[ "$(exports "$HP_MODULES/hostpin-core.so")" = "hostpin_core_init " ] &&
+    hp_pass "hostpin-core.so exports only hostpin_core_init" ||
+    hp_fail "hostpin-core.so exports: $(exports "$HP_MODULES/hostpin-core.so")"
+needed=$(readelf -d "$HP_MODULES/hostpin.so" | awk '/NEEDED/ { print $5 }' | tr -d '[]' | sort | tr '\n' ' ')
+case $needed in
+*config* | *json* | *ssl*) hp_fail "hostpin.so needs $needed" ;;
+*) hp_pass "hostpin.so needs only $needed" ;;
+esac
+# Every import is a lookup in every program at start-up (stub.h); the
+# sanitizers' instrumentation adds their own.
+if nm -D --undefined-only "$HP_MODULES/hostpin.so" | grep -q "__[at]san_"; then
+    echo "note: import count not judged in a sanitizer build"
+else
+    n=$(nm -D --undefined-only "$HP_MODULES/hostpin.so" | grep -vc "__stack_chk_fail")
+    [ "$n" -le 12 ] && hp_pass "hostpin.so imports $n functions (at most 12)" ||
+        { hp_fail "hostpin.so imports $n functions"; nm -D --undefined-only "$HP_MODULES/hostpin.so"; }
+fi
+hp_done
