@@ -3,7 +3,6 @@
  * symbol it exports. */
 #include <stdarg.h>
 #include <stddef.h>
-#include <string.h>
 
 #include "core_api.h"
 #include "hostpin.h"
@@ -25,8 +24,7 @@ __attribute__((visibility("default"))) hp_core_init_fn hostpin_core_init;
 
 const struct hp_core_api_st *hostpin_core_init(const struct hp_stub_api_st *s)
 {
-    if (s == NULL || s->abi != HP_CORE_ABI ||
-        strcmp(s->version, HOSTPIN_VERSION) != 0)
+    if (s == NULL || s->abi != HP_CORE_ABI)
         return NULL;
     stub = s;
     hp_chain_use_cache(s->cache_idx);

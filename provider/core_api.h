@@ -16,8 +16,10 @@
  *                    dlopen beside hostpin.so on the first verification or
  *                    store use, never closed.
  *
- * hostpin-core.so exports one symbol, hostpin_core_init; both halves must
- * come from the same build (ABI number and version are compared). */
+ * hostpin-core.so exports one symbol, hostpin_core_init.  The halves must
+ * agree on HP_CORE_ABI (change it with any change below), not on the
+ * version: a package upgrade replaces one file, then the other, under
+ * running programs that may load the core in between. */
 #ifndef HOSTPIN_CORE_API_H
 #define HOSTPIN_CORE_API_H
 

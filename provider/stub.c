@@ -322,12 +322,14 @@ static void load_core(void)
         fail_core(r, "not hostpin's core (no " HP_CORE_INIT "):", path, NULL);
         return;
     }
+    /* Only the interface must match, not the version: a package upgrade
+     * replaces the two files one after the other, under running
+     * programs that may load the core later. */
     c = init(&stub_api);
-    if (c == NULL || c->abi != HP_CORE_ABI ||
-        !equal(c->version, HOSTPIN_VERSION)) {
-        fail_core(r, "not from the build of hostpin.so " HOSTPIN_VERSION
-                     " (install both together):", path,
-                  c != NULL ? c->version : "another interface");
+    if (c == NULL || c->abi != HP_CORE_ABI) {
+        fail_core(r, "not built for the interface of this hostpin.so "
+                     "(" HOSTPIN_VERSION "; install both together and "
+                     "restart the program):", path, NULL);
         return;
     }
     atomic_store_explicit(&core, c, memory_order_release);
