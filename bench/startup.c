@@ -45,7 +45,7 @@ static const char *real_python(void)
 
 int hpb_startup(const struct hpb_opts *o)
 {
-    char dir[1024], pins[1100], with[1100], without[1100];
+    char dir[1024], pins[1100], with[1100], without[1100], empty[1100];
     long nhosts = o->smoke ? 100 : 100000;
     size_t p;
 
@@ -53,11 +53,13 @@ int hpb_startup(const struct hpb_opts *o)
     snprintf(pins, sizeof(pins), "%s/pins.conf", dir);
     snprintf(with, sizeof(with), "%s/with.cnf", dir);
     snprintf(without, sizeof(without), "%s/without.cnf", dir);
+    snprintf(empty, sizeof(empty), "%s/empty.cnf", dir);
     if (hpb_mkdir(dir) != 0 ||
         !hpb_write_pins(pins, "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
                               "AAAAAAA=", nhosts - 1) ||
         !hpb_write_cnf(with, o->module, pins) ||
-        !hpb_write_cnf(without, o->module, NULL)) {
+        !hpb_write_cnf(without, o->module, NULL) ||
+        !hpb_write_cnf(empty, HPB_EMPTY_MODULE, pins)) {
         fprintf(stderr, "cannot set up %s\n", dir);
         return 1;
     }
@@ -71,7 +73,7 @@ int hpb_startup(const struct hpb_opts *o)
     setenv("PYTHONHASHSEED", "0", 1); /* repeatable instruction counts */
     for (p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
         char name[128];
-        double w[64], wo[64];
+        double w[64], wo[64], e[64];
         int r, rounds = o->callgrind ? 1 : (o->smoke ? 1 : 4 * o->rounds);
 
         snprintf(name, sizeof(name), "%s, %ld hosts", progs[p].name,
@@ -82,11 +84,13 @@ int hpb_startup(const struct hpb_opts *o)
             if (o->callgrind) {
                 wo[r] = (double)hpb_callgrind(progs[p].argv, without);
                 w[r] = (double)hpb_callgrind(progs[p].argv, with);
+                e[r] = (double)hpb_callgrind(progs[p].argv, empty);
             } else {
                 wo[r] = wall(progs[p].argv, without);
                 w[r] = wall(progs[p].argv, with);
+                e[r] = wall(progs[p].argv, empty);
             }
-            if (w[r] < 0 || wo[r] < 0) {
+            if (w[r] < 0 || wo[r] < 0 || e[r] < 0) {
                 fprintf(stderr, "%s: a run failed (is it installed?)\n",
                         name);
                 return 1;
@@ -103,6 +107,11 @@ int hpb_startup(const struct hpb_opts *o)
                               ? " (target <= 100000: met)"
                               : " (target <= 100000: MISSED)")
                        : "");
+        /* The same configuration with a module that does nothing. */
+        printf("%-44s %8.*f  %s added by a provider that does nothing "
+               "(OpenSSL's share)\n", "", o->callgrind ? 0 : 2,
+               hpb_median(e, r) - hpb_median(wo, r),
+               o->callgrind ? "instructions" : "ms");
     }
     return 0;
 }
