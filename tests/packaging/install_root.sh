@@ -44,8 +44,9 @@ same "installing does not touch openssl.cnf" "$ORIG" "$CNF"
 in_root openssl version -m
 moddir=$(sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p' <<<"$OUT")
 [ -n "$moddir" ] && [ -f "$ROOT$moddir/hostpin.so" ] &&
-    hp_pass "module in libcrypto's modules folder ($moddir)" ||
-    hp_fail "no hostpin.so in the modules folder '$moddir'"
+    [ -f "$ROOT$moddir/hostpin-core.so" ] &&
+    hp_pass "module and its core in libcrypto's modules folder ($moddir)" ||
+    hp_fail "no hostpin.so and hostpin-core.so in the modules folder '$moddir'"
 for f in /usr/bin/hostpin /usr/share/hostpin/openssl-hostpin.cnf \
     /usr/share/doc/hostpin/examples/pins.conf /usr/share/man/man1/hostpin.1.gz; do
     [ -f "$ROOT$f" ] && hp_pass "installed: $f" || hp_fail "missing: $f"
@@ -104,8 +105,8 @@ is "after disable: the impostor is reached again" 0 "$RC"
 in_root apt-get remove -y -q hostpin
 is "apt-get remove hostpin" 0 "$RC"
 same "after remove: openssl.cnf as it was" "$ORIG" "$CNF"
-[ ! -e "$ROOT$moddir/hostpin.so" ] && hp_pass "remove: module gone" ||
-    hp_fail "remove: module left"
+[ ! -e "$ROOT$moddir/hostpin.so" ] && [ ! -e "$ROOT$moddir/hostpin-core.so" ] &&
+    hp_pass "remove: module and core gone" || hp_fail "remove: module left"
 in_root dpkg --verify openssl
 is "dpkg --verify openssl: its files unchanged" "" "$OUT"
 left=$(find "$ROOT/etc/ssl" -maxdepth 1 -name '*hostpin*')
