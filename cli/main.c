@@ -52,6 +52,17 @@ static void usage(FILE *f)
                "See hostpin(1), hostpin.conf(5) and hostpin(7).\n");
 }
 
+/* The commands named from the table, so that none is left out. */
+static void no_command(const char *name)
+{
+    const struct command *c;
+
+    fprintf(stderr, "hostpin: no command '%s'. Commands:", name);
+    for (c = commands; c->name != NULL; c++)
+        fprintf(stderr, "%s %s", c == commands ? "" : ",", c->name);
+    fprintf(stderr, ".\n");
+}
+
 static void version(void)
 {
     printf("hostpin %s\n", HOSTPIN_VERSION);
@@ -95,8 +106,7 @@ int main(int argc, char **argv)
         for (c = commands; c->name != NULL; c++)
             if (strcmp(c->name, args[0]) == 0)
                 return c->run(2, args);
-        fprintf(stderr, "hostpin: no command '%s'. Commands: pin, fetch, "
-                        "check, lint, status, import.\n", args[0]);
+        no_command(args[0]);
         return HP_EXIT_USAGE;
     }
     for (c = commands; c->name != NULL; c++)
@@ -106,8 +116,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "hostpin: unknown option '%s' before the command.\n",
                 name);
     else
-        fprintf(stderr, "hostpin: no command '%s'. Commands: pin, fetch, "
-                        "check, lint, status, import.\n", name);
+        no_command(name);
     fprintf(stderr, "Try 'hostpin --help'.\n");
     return HP_EXIT_USAGE;
 }
