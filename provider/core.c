@@ -1,6 +1,6 @@
 /* hostpin-core.so's entry point (core_api.h): hostpin.so opens it on the
- * first verification or store use and calls hostpin_core_init, the one
- * symbol it exports. */
+ * first verification or store use and calls hostpin_core_init_v1
+ * (HP_CORE_INIT_FN), the one symbol it exports. */
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -20,9 +20,9 @@ static const struct hp_core_api_st api = {
     .store_close = hp_store_close,
 };
 
-__attribute__((visibility("default"))) hp_core_init_fn hostpin_core_init;
+__attribute__((visibility("default"))) hp_core_init_fn HP_CORE_INIT_FN;
 
-const struct hp_core_api_st *hostpin_core_init(const struct hp_stub_api_st *s)
+const struct hp_core_api_st *HP_CORE_INIT_FN(const struct hp_stub_api_st *s)
 {
     if (s == NULL || s->abi != HP_CORE_ABI)
         return NULL;

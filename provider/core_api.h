@@ -16,9 +16,9 @@
  *                    dlopen beside hostpin.so on the first verification or
  *                    store use, never closed.
  *
- * hostpin-core.so exports one symbol, hostpin_core_init.  The halves must
- * agree on HP_CORE_ABI (change it with any change below), not on the
- * version: a package upgrade replaces one file, then the other, under
+ * hostpin-core.so exports one symbol, hostpin_core_init_v<HP_CORE_ABI>.
+ * The halves must agree on HP_CORE_ABI (change it, and the symbol's name,
+ * with any change below), not on the version: a package upgrade replaces one file, then the other, under
  * running programs that may load the core in between. */
 #ifndef HOSTPIN_CORE_API_H
 #define HOSTPIN_CORE_API_H
@@ -31,7 +31,11 @@
 
 #define HP_CORE_ABI 1
 #define HP_CORE_FILE "hostpin-core.so"
-#define HP_CORE_INIT "hostpin_core_init"
+/* The entry point carries the interface number (HP_CORE_ABI). */
+#define HP_CORE_INIT_FN hostpin_core_init_v1
+#define HP_STR_(x) #x
+#define HP_STR(x) HP_STR_(x)
+#define HP_CORE_INIT HP_STR(HP_CORE_INIT_FN)
 #define HP_DIGEST_BYTES 32
 
 /* The per-certificate SPKI digest cache (ex_data on X509): the slot is

@@ -2,6 +2,7 @@
 #ifndef HOSTPIN_PROVIDER_H
 #define HOSTPIN_PROVIDER_H
 
+#include <limits.h>
 #include <stdarg.h>
 #include <syslog.h>
 
@@ -48,7 +49,7 @@ int hp_debug_enabled(void);
 
 /* state.c: provider settings and the process's pin set. */
 struct hp_settings_st {
-    char pins[1024];
+    char pins[PATH_MAX];
     int fail_open;
 };
 void hp_state_configure(const char *pins, const char *on_error);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
@@ -73,15 +74,14 @@ static void hp_teardown(void *provctx)
 {
     struct hp_provctx_st *pc = provctx;
     const OSSL_CORE_HANDLE *h = pc->handle;
-    int i;
+    ptrdiff_t i = pc - provctxs;
 
-    /* The hook stays: other contexts and the process still rely on it. */
-    for (i = 0; i < HP_MAX_HANDLES && h != NULL; i++)
-        if (atomic_compare_exchange_strong(&handles[i], &h, NULL))
-            break;
-        else
-            h = pc->handle;
+    /* The hook stays: other contexts and the process still rely on it.
+     * The instance lets go of its context first, then of its slot, which
+     * another activation may take at once. */
     pc->handle = NULL;
+    if (i >= 0 && i < HP_MAX_HANDLES)
+        atomic_compare_exchange_strong(&handles[i], &h, NULL);
 }
 
 static const OSSL_PARAM *hp_gettable_params(void *provctx)
@@ -112,7 +112,6 @@ static int set_utf8(const struct hp_rare_st *r, OSSL_PARAM params[],
 static int hp_get_params(void *provctx, OSSL_PARAM params[])
 {
     const struct hp_rare_st *r = hp_rare();
-    const char *why;
     OSSL_PARAM *p;
 
     (void)provctx;
@@ -124,15 +123,22 @@ static int hp_get_params(void *provctx, OSSL_PARAM params[])
         !set_utf8(r, params, OSSL_PROV_PARAM_BUILDINFO,
                   "hostpin " HOSTPIN_VERSION))
         return 0;
-    /* Active: the hook is in place and its core can be loaded. */
+    /* Active: the hook is in place and its core can be loaded.  Only
+     * these two load the core; the others can be asked without. */
     p = r->param_locate(params, OSSL_PROV_PARAM_STATUS);
     if (p != NULL &&
         !r->param_set_int(p, installed && hp_stub_core() != NULL))
         return 0;
     /* Why the core cannot be loaded ("": it can, or the hook is not
      * installed, which the status alone says). */
-    why = installed ? hp_stub_core_error() : NULL;
-    return set_utf8(r, params, HP_PARAM_CORE_ERROR, why != NULL ? why : "");
+    p = r->param_locate(params, HP_PARAM_CORE_ERROR);
+    if (p != NULL) {
+        const char *why = installed ? hp_stub_core_error() : NULL;
+
+        if (!r->param_set_utf8_ptr(p, why != NULL ? why : ""))
+            return 0;
+    }
+    return 1;
 }
 
 static const OSSL_ALGORITHM *hp_query(void *provctx, int operation_id,

@@ -57,8 +57,13 @@ void hp_state_configure(const char *pins, const char *on_error)
     pthread_mutex_lock(&lock);
     if (!configured) {
         configured = 1;
-        if (pins != NULL && *pins != '\0')
-            snprintf(settings.pins, sizeof(settings.pins), "%s", pins);
+        /* A path too long to keep is kept as one that cannot be opened,
+         * never as the prefix it was cut to. */
+        if (pins != NULL && *pins != '\0' &&
+            (size_t)snprintf(settings.pins, sizeof(settings.pins), "%s",
+                             pins) >= sizeof(settings.pins))
+            snprintf(settings.pins, sizeof(settings.pins),
+                     "/dev/null/(pins path too long)");
         if (on_error != NULL && strcmp(on_error, "fail-open") == 0) {
             settings.fail_open = 1;
         } else if (on_error != NULL && *on_error != '\0' &&

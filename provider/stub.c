@@ -26,6 +26,8 @@
 #include "stub.h"
 
 #define HP_ON_ERROR_MAX 32
+/* Stands for a pins path too long to keep: it can never be opened. */
+#define HP_PINS_TOO_LONG "/dev/null/(pins path too long)"
 
 static _Atomic int hook_idx = -1;
 static _Atomic int cache_idx = -1;
@@ -50,7 +52,14 @@ static OSSL_FUNC_CRYPTO_free_fn *cache_free_fn;
 
 static pthread_once_t core_once = PTHREAD_ONCE_INIT;
 static const struct hp_core_api_st *_Atomic core;
+/* Written by first_load (pthread_once), read after it. */
+static char core_path[PATH_MAX];
 static char core_error[2 * PATH_MAX];
+static int permanent; /* no retry can help */
+/* Retries: the one holding `retrying` owns retry_error. */
+static _Atomic unsigned misses;
+static _Atomic int retrying;
+static char retry_error[2 * PATH_MAX];
 static struct hp_stub_api_st stub_api;
 
 /* Stands in when the saved function could not be stored: fail closed. */
@@ -234,14 +243,20 @@ void hp_stub_configure(const char *pins, const char *on_error)
 {
     int expect = 0;
 
-    if (!atomic_compare_exchange_strong(&configured, &expect, 1))
+    if (!atomic_compare_exchange_strong(&configured, &expect, 1)) {
+        /* Another activation is copying them: wait for it (a few bytes;
+         * a lock would be two more imports), so that nothing verifies
+         * with settings half written. */
+        while (!atomic_load(&settings_ready))
+            ;
         return;
+    }
     /* A value that does not fit is kept whole or not at all: an unusable
      * path then makes the pins file unusable, never another file. */
     if (pins != NULL) {
         has_pins = 1;
         if (copy(set_pins, sizeof(set_pins), pins) == 0 && *pins != '\0')
-            copy(set_pins, sizeof(set_pins), "(pins path too long)");
+            copy(set_pins, sizeof(set_pins), HP_PINS_TOO_LONG);
     }
     if (on_error != NULL) {
         has_on_error = 1;
@@ -251,99 +266,138 @@ void hp_stub_configure(const char *pins, const char *on_error)
     atomic_store(&settings_ready, 1);
 }
 
-static void fail_core(const struct hp_rare_st *r, const char *what,
-                      const char *path, const char *detail)
+/* Say why into err: what, then " path", then ": detail". */
+static void say(char *err, size_t size, const char *what, const char *path,
+                const char *detail)
 {
-    size_t n = copy(core_error, sizeof(core_error), what);
+    size_t n = copy(err, size, what);
 
     if (path != NULL) {
-        n += copy(core_error + n, sizeof(core_error) - n, " ");
-        n += copy(core_error + n, sizeof(core_error) - n, path);
+        n += copy(err + n, size - n, " ");
+        n += copy(err + n, size - n, path);
     }
     if (detail != NULL) {
-        n += copy(core_error + n, sizeof(core_error) - n, ": ");
-        copy(core_error + n, sizeof(core_error) - n, detail);
+        n += copy(err + n, size - n, ": ");
+        copy(err + n, size - n, detail);
     }
-    if (r != NULL)
-        r->syslog(LOG_AUTH | LOG_ERR, "hostpin: %s; certificates are %s",
-                  core_error, fail_open ? "NOT pinned (on_error = fail-open)"
-                                        : "refused (on_error = "
-                                          "fail-closed)");
 }
 
-/* hostpin-core.so is the file of that name beside hostpin.so: whoever may
- * replace one may replace the other, and no variable can move it. */
-static void load_core(void)
+static void log_missing(const struct hp_rare_st *r)
 {
-    static char path[PATH_MAX]; /* once; not on the stack (no canary) */
-    const struct hp_rare_st *r = hp_rare();
+    r->syslog(LOG_AUTH | LOG_ERR, "hostpin: %s; certificates are %s",
+              core_error, fail_open ? "NOT pinned (on_error = fail-open)"
+                                    : "refused (on_error = fail-closed)");
+}
+
+/* One attempt at opening the core; on failure, why goes into err. */
+static const struct hp_core_api_st *attempt(const struct hp_rare_st *r,
+                                            char *err, size_t size)
+{
     hp_core_init_fn *init;
+    const struct hp_core_api_st *c;
+    void *h = dlopen(core_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+
+    if (h == NULL) {
+        say(err, size, "cannot load", r->dlerror(), NULL);
+        return NULL;
+    }
+    /* The interface number is in the symbol's name: a core built for
+     * another one is refused before any of its code runs.  The version
+     * need not match: a package upgrade replaces the two files one after
+     * the other, under running programs that may load the core later. */
+    *(void **)&init = dlsym(h, HP_CORE_INIT);
+    if (init == NULL) {
+        say(err, size, "not hostpin's core for this hostpin.so "
+            HOSTPIN_VERSION " (no " HP_CORE_INIT "; install both together "
+            "and restart the program):", core_path, NULL);
+        return NULL;
+    }
+    c = init(&stub_api);
+    if (c == NULL || c->abi != HP_CORE_ABI) {
+        say(err, size, "refused the interface of this hostpin.so:",
+            core_path, NULL);
+        return NULL;
+    }
+    return c;
+}
+
+/* hostpin-core.so is the file of that name beside hostpin.so, which must
+ * have been loaded by an absolute path: whoever may replace one may
+ * replace the other, and neither a variable nor the working directory can
+ * move it. */
+static void first_load(void)
+{
+    const struct hp_rare_st *r = hp_rare();
     const struct hp_core_api_st *c;
     Dl_info info;
     size_t dir = 0, i;
-    void *h;
 
+    permanent = 1;
     if (r == NULL) {
-        fail_core(NULL, "cannot look up libcrypto's and libc's functions",
-                  NULL, NULL);
+        say(core_error, sizeof(core_error), "cannot look up libcrypto's and "
+            "libc's functions", NULL, NULL);
         return;
     }
-    if (r->dladdr((void *)hook_new, &info) == 0 || info.dli_fname == NULL) {
-        fail_core(r, "cannot find the folder of hostpin.so to load",
-                  HP_CORE_FILE, NULL);
+    if (r->dladdr((void *)hook_new, &info) == 0 || info.dli_fname == NULL ||
+        info.dli_fname[0] != '/') {
+        say(core_error, sizeof(core_error), "cannot tell the folder of "
+            "hostpin.so (name it by an absolute path in openssl.cnf) to "
+            "load", HP_CORE_FILE, NULL);
+        log_missing(r);
         return;
     }
     for (i = 0; info.dli_fname[i] != '\0'; i++)
         if (info.dli_fname[i] == '/')
             dir = i + 1;
-    for (i = 0; i < dir && i < sizeof(path); i++)
-        path[i] = info.dli_fname[i];
-    if (dir >= sizeof(path) ||
-        copy(path + dir, sizeof(path) - dir, HP_CORE_FILE) == 0) {
-        fail_core(r, "path too long:", info.dli_fname, NULL);
+    for (i = 0; i < dir && i < sizeof(core_path); i++)
+        core_path[i] = info.dli_fname[i];
+    if (dir >= sizeof(core_path) ||
+        copy(core_path + dir, sizeof(core_path) - dir, HP_CORE_FILE) == 0) {
+        say(core_error, sizeof(core_error), "path too long:", info.dli_fname,
+            NULL);
+        log_missing(r);
         return;
     }
     stub_api.abi = HP_CORE_ABI;
     stub_api.version = HOSTPIN_VERSION;
-    stub_api.pins = atomic_load(&settings_ready) && has_pins ? set_pins
-                                                              : NULL;
-    stub_api.on_error = atomic_load(&settings_ready) && has_on_error
-                            ? set_on_error
-                            : NULL;
+    stub_api.pins = has_pins ? set_pins : NULL;
+    stub_api.on_error = has_on_error ? set_on_error : NULL;
     stub_api.cache_idx = atomic_load(&cache_idx);
     stub_api.vraise = hp_prov_vraise;
-    h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (h == NULL) {
-        fail_core(r, "cannot load", r->dlerror(), NULL);
-        return;
-    }
-    *(void **)&init = dlsym(h, HP_CORE_INIT);
-    if (init == NULL) {
-        fail_core(r, "not hostpin's core (no " HP_CORE_INIT "):", path, NULL);
-        return;
-    }
-    /* Only the interface must match, not the version: a package upgrade
-     * replaces the two files one after the other, under running
-     * programs that may load the core later. */
-    c = init(&stub_api);
-    if (c == NULL || c->abi != HP_CORE_ABI) {
-        fail_core(r, "not built for the interface of this hostpin.so "
-                     "(" HOSTPIN_VERSION "; install both together and "
-                     "restart the program):", path, NULL);
-        return;
-    }
-    atomic_store_explicit(&core, c, memory_order_release);
+    permanent = 0;
+    if ((c = attempt(r, core_error, sizeof(core_error))) != NULL)
+        atomic_store_explicit(&core, c, memory_order_release);
+    else
+        log_missing(r);
 }
 
 const struct hp_core_api_st *hp_stub_core(void)
 {
     const struct hp_core_api_st *c =
         atomic_load_explicit(&core, memory_order_acquire);
+    int expect = 0;
 
     if (c != NULL)
         return c;
-    pthread_once(&core_once, load_core);
-    return atomic_load_explicit(&core, memory_order_acquire);
+    pthread_once(&core_once, first_load);
+    if ((c = atomic_load_explicit(&core, memory_order_acquire)) != NULL ||
+        permanent)
+        return c;
+    /* A file being installed, a passing EMFILE or ENOMEM: every 64th call
+     * that finds no core tries again, one caller at a time; the others go
+     * on without it.  core_error keeps the first failure. */
+    if ((atomic_fetch_add(&misses, 1) & 63) == 63 &&
+        atomic_compare_exchange_strong(&retrying, &expect, 1)) {
+        const struct hp_rare_st *r = hp_rare();
+
+        if ((c = attempt(r, retry_error, sizeof(retry_error))) != NULL) {
+            atomic_store_explicit(&core, c, memory_order_release);
+            r->syslog(LOG_AUTH | LOG_NOTICE, "hostpin: loaded %s after an "
+                      "earlier failure", core_path);
+        }
+        atomic_store(&retrying, 0);
+    }
+    return c;
 }
 
 const char *hp_stub_core_error(void)
@@ -362,7 +416,9 @@ static int hook_verify(X509_STORE_CTX *ctx)
         return verify_oom(ctx);
     if ((c = hp_stub_core()) != NULL)
         return c->verify(ctx, saved.fn);
-    /* No core: an installation half done.  Like an unusable pins file. */
+    /* No core: an installation half done.  Every verification but a CRL
+     * path's is refused: without the core, client and server contexts
+     * cannot be told apart. */
     r = hp_rare();
     if (fail_open || (r != NULL && r->parent_ctx(ctx) != NULL))
         return saved.fn(ctx);

@@ -93,7 +93,7 @@ grep -q "hostpin installation incomplete.*$HP_WORK/alone/hostpin-core.so" "$OUT"
     { hp_fail "no core: message lacks the file"; grep -i hostpin "$OUT"; }
 s_client "$HP_WORK/foreign.cnf" "$GPORT" pinned.test &&
     hp_fail "foreign core: genuine reached" || true
-grep -q "not hostpin's core (no hostpin_core_init): $HP_WORK/foreign/hostpin-core.so" "$OUT" &&
+grep -q "not hostpin's core for this hostpin.so .* (no hostpin_core_init_v1; .*): $HP_WORK/foreign/hostpin-core.so" "$OUT" &&
     hp_pass "foreign core: refused, saying the file is not hostpin's core" ||
     { hp_fail "foreign core: message"; grep -i hostpin "$OUT"; }
 OPENSSL_CONF=$HP_WORK/alone.cnf openssl storeutl hostpin: >"$OUT" 2>&1 &&
@@ -101,6 +101,47 @@ OPENSSL_CONF=$HP_WORK/alone.cnf openssl storeutl hostpin: >"$OUT" 2>&1 &&
     { grep -q "hostpin installation incomplete" "$OUT" &&
         hp_pass "no core: the store refuses, saying why" ||
         { hp_fail "no core: store message"; cat "$OUT"; }; }
+
+# A core that appears later (a package being unpacked) is picked up by a
+# running program: every 64th verification without it tries again.
+if [ ${#CLIENTS[@]} -eq 2 ]; then
+    mkdir -p "$HP_WORK/later"
+    cp "$HP_MODULES/hostpin.so" "$HP_WORK/later/"
+    HP_MODULES=$HP_WORK/later hp_cnf "$HP_WORK/later.cnf" "$HP_WORK/pins.conf"
+    at=$(OPENSSL_CONF=$HP_WORK/later.cnf python3 - "$GPORT" "$PKI/bundle.pem" \
+        "$HP_MODULES/hostpin-core.so" "$HP_WORK/later/hostpin-core.so" <<'PY'
+import shutil, socket, ssl, sys
+port, ca, src, dst = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+for i in range(200):
+    ctx = ssl.create_default_context(cafile=ca)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            with ctx.wrap_socket(s, server_hostname="pinned.test"):
+                pass
+        print(i)
+        break
+    except ssl.SSLError:
+        if i == 0:
+            shutil.copy(src, dst)
+else:
+    print("never")
+PY
+)
+    case $at in
+    [1-9] | [1-6][0-9] | 70) hp_pass "core installed later: loaded by the running program (handshake $at)" ;;
+    *) hp_fail "core installed later: not picked up ($at)" ;;
+    esac
+fi
+
+# hostpin.so loaded by a relative path: the core's place is unknown.
+mkdir -p "$HP_WORK/rel"
+cp "$HP_MODULES/hostpin.so" "$HP_MODULES/hostpin-core.so" "$HP_WORK/rel/"
+HP_MODULES=rel hp_cnf "$HP_WORK/rel.cnf" "$HP_WORK/pins.conf"
+(cd "$HP_WORK" && OPENSSL_MODULES=. s_client "$HP_WORK/rel.cnf" "$GPORT" pinned.test) &&
+    hp_fail "relative module path: verification allowed" ||
+    { grep -q "name it by an absolute path" "$OUT" &&
+        hp_pass "relative module path: refused, asking for an absolute path" ||
+        { hp_fail "relative module path: message"; grep -i hostpin "$OUT"; }; }
 
 # hostpin status tells.
 OPENSSL_CONF=$HP_WORK/alone.cnf "$HP_BIN/hostpin" status >"$OUT" 2>&1
@@ -118,8 +159,8 @@ exports() { nm -D --defined-only "$1" | awk '$2 ~ /^[TDBRW]$/ { print $3 }' | so
 [ "$(exports "$HP_MODULES/hostpin.so")" = "OSSL_provider_init " ] &&
     hp_pass "hostpin.so exports only OSSL_provider_init" ||
     hp_fail "hostpin.so exports: $(exports "$HP_MODULES/hostpin.so")"
-[ "$(exports "$HP_MODULES/hostpin-core.so")" = "hostpin_core_init " ] &&
-    hp_pass "hostpin-core.so exports only hostpin_core_init" ||
+[ "$(exports "$HP_MODULES/hostpin-core.so")" = "hostpin_core_init_v1 " ] &&
+    hp_pass "hostpin-core.so exports only hostpin_core_init_v1" ||
     hp_fail "hostpin-core.so exports: $(exports "$HP_MODULES/hostpin-core.so")"
 needed=$(readelf -d "$HP_MODULES/hostpin.so" | awk '/NEEDED/ { print $5 }' | tr -d '[]' | sort | tr '\n' ' ')
 case $needed in
