@@ -177,30 +177,16 @@ const char *hp_certs_dir_ext(const char *name)
 int hp_certs_dir_host(const char *name, char norm[HP_NAME_MAX], int *is_ip)
 {
     const char *ext = hp_certs_dir_ext(name);
-    size_t len, i, label = 0;
-    int n;
+    unsigned char bad;
+    size_t len;
 
     if (ext == NULL || (len = (size_t)(ext - name)) == 0 ||
         len >= HP_NAME_MAX || name[0] == '*' ||
-        (n = hp_name_normalize(name, len, norm, is_ip)) < 0)
+        hp_name_normalize(name, len, norm, is_ip) < 0)
         return 0;
     if (*is_ip)
         return 1;
-    for (i = 0; i <= (size_t)n; i++) {
-        unsigned char c = (unsigned char)norm[i];
-
-        if (c == '.' || c == '\0') {
-            if (label == 0 || label > 63)
-                return 0;
-            label = 0;
-        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_') {
-            label++;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
+    return hp_name_check_labels(norm, &bad) == HP_LABELS_OK;
 }
 
 /* File names of the folder that are pin files, sorted by host. */

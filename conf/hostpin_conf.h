@@ -128,6 +128,12 @@ int hp_spki_digest(const unsigned char *der, size_t len, hp_digest out);
 int hp_name_normalize(const char *in, size_t inlen, char out[HP_NAME_MAX],
                       int *is_ip);
 
+/* The labels of a normalised DNS name, as a rule may name it: 1 to 63
+ * letters, digits, '-' or '_' each.  Returns HP_LABELS_OK, or what is
+ * wrong (*bad: the character, for HP_LABELS_CHAR). */
+enum { HP_LABELS_OK = 0, HP_LABELS_EMPTY, HP_LABELS_LONG, HP_LABELS_CHAR };
+int hp_name_check_labels(const char *norm, unsigned char *bad);
+
 /* Rule for an already normalised name: exact entry, else the longest parent
  * with include_subdomains.  NULL if the name is not pinned. */
 const struct hp_rule_st *hp_pinset_lookup(const struct hp_pinset_st *ps,

@@ -209,7 +209,8 @@ int hp_load_is_list(const config_setting_t *s)
 static int check_host(struct loader *ld, const config_setting_t *s,
                       const char *host, char norm[HP_NAME_MAX], int *is_ip)
 {
-    size_t len = strlen(host), i, label = 0;
+    size_t len = strlen(host), i;
+    unsigned char bad = 0;
     int n;
 
     if (len == 0) {
@@ -247,30 +248,21 @@ static int check_host(struct loader *ld, const config_setting_t *s,
     }
     if (*is_ip)
         return 1;
-    for (i = 0; i <= (size_t)n; i++) {
-        unsigned char c = (unsigned char)norm[i];
-
-        if (c == '.' || c == '\0') {
-            if (label == 0 || label > 63) {
-                SET_ERR(ld, s, "host \"%.64s\": %s", host,
-                        label == 0 ? "empty label (two dots in a row or a "
-                                     "leading dot)"
-                                   : "a label is longer than 63 characters");
-                return 0;
-            }
-            label = 0;
-            continue;
-        }
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_')) {
-            SET_ERR(ld, s, "host \"%.64s\": character '%c' is not allowed "
-                           "in a host name (expected letters, digits, '-' "
-                           "and '.'; no scheme, port or path)", host, c);
-            return 0;
-        }
-        label++;
+    switch (n = hp_name_check_labels(norm, &bad)) {
+    case HP_LABELS_OK:
+        return 1;
+    case HP_LABELS_CHAR:
+        SET_ERR(ld, s, "host \"%.64s\": character '%c' is not allowed in a "
+                       "host name (expected letters, digits, '-' and '.'; "
+                       "no scheme, port or path)", host, bad);
+        return 0;
+    default:
+        SET_ERR(ld, s, "host \"%.64s\": %s", host,
+                n == HP_LABELS_EMPTY
+                    ? "empty label (two dots in a row or a leading dot)"
+                    : "a label is longer than 63 characters");
+        return 0;
     }
-    return 1;
 }
 
 int hp_rule_add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d)

@@ -60,3 +60,28 @@ int hp_name_normalize(const char *in, size_t len, char out[HP_NAME_MAX],
     out[len] = '\0';
     return (int)len;
 }
+
+int hp_name_check_labels(const char *norm, unsigned char *bad)
+{
+    size_t i, label = 0;
+
+    for (i = 0;; i++) {
+        unsigned char c = (unsigned char)norm[i];
+
+        if (c == '.' || c == '\0') {
+            if (label == 0)
+                return HP_LABELS_EMPTY;
+            if (label > 63)
+                return HP_LABELS_LONG;
+            if (c == '\0')
+                return HP_LABELS_OK;
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_') {
+            label++;
+        } else {
+            *bad = c;
+            return HP_LABELS_CHAR;
+        }
+    }
+}
