@@ -46,6 +46,18 @@ int hpb_write_pins(const char *path, const char *pin, long nfill);
 /* openssl.cnf activating default, and hostpin with `pins` if not NULL. */
 int hpb_write_cnf(const char *path, const char *module, const char *pins);
 
+/* The folder of one benchmark case, o->work/NAME-ALG: hpb_make_pki's
+ * chain, a pins file pinning its intermediate (with 1,000 other hosts,
+ * 10 in smoke runs), and with.cnf / without.cnf.  1 on success; says
+ * what failed on stderr otherwise. */
+struct hpb_case {
+    char dir[1024];
+    char with[1100];
+    char without[1100];
+};
+int hpb_case_setup(const struct hpb_opts *o, const char *name,
+                   const char *alg, struct hpb_case *c);
+
 /* Run argv (argv[0] is a path) with OPENSSL_CONF=cnf (NULL: unset) and
  * collect its stdout into out (NUL-terminated).  Returns exit status or
  * -1. */

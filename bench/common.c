@@ -127,6 +127,27 @@ out:
     return ok;
 }
 
+int hpb_case_setup(const struct hpb_opts *o, const char *name,
+                   const char *alg, struct hpb_case *c)
+{
+    char pins[1100], inter[1100], pin[64];
+
+    snprintf(c->dir, sizeof(c->dir), "%s/%s-%s", o->work, name, alg);
+    snprintf(pins, sizeof(pins), "%s/pins.conf", c->dir);
+    snprintf(c->with, sizeof(c->with), "%s/with.cnf", c->dir);
+    snprintf(c->without, sizeof(c->without), "%s/without.cnf", c->dir);
+    snprintf(inter, sizeof(inter), "%s/inter.pem", c->dir);
+    if (hpb_mkdir(c->dir) != 0 || !hpb_make_pki(c->dir, alg) ||
+        !hpb_pin_of(inter, pin) ||
+        !hpb_write_pins(pins, pin, o->smoke ? 10 : 1000) ||
+        !hpb_write_cnf(c->with, o->module, pins) ||
+        !hpb_write_cnf(c->without, o->module, NULL)) {
+        fprintf(stderr, "cannot set up %s\n", c->dir);
+        return 0;
+    }
+    return 1;
+}
+
 X509 *hpb_load_cert(const char *path)
 {
     FILE *f = fopen(path, "r");

@@ -120,8 +120,7 @@ int hpb_handshake_child(int argc, char **argv)
 int hpb_handshake(const struct hpb_opts *o)
 {
     static const char *algs[] = { "ec", "rsa" };
-    char dir[1024], pins[1100], with[1100], without[1100], inter[1100];
-    char pin[64];
+    struct hpb_case cs;
     size_t a;
 
     hpb_header(o->callgrind ? "TLS 1.3 handshake: instructions per "
@@ -132,31 +131,20 @@ int hpb_handshake(const struct hpb_opts *o)
         double w[64], wo[64];
         char name[128];
         int r, rounds = o->callgrind ? 1 : o->rounds;
-        char *argv[] = { (char *)hpb_self(), "child-handshake", dir,
+        char *argv[] = { (char *)hpb_self(), "child-handshake", cs.dir,
                          "pinned.test", NULL, NULL };
 
         snprintf(name, sizeof(name), "pinned host, %s",
                  a == 0 ? "ECDSA P-256" : "RSA-2048");
         if (o->only != NULL && strstr(name, o->only) == NULL)
             continue;
-        snprintf(dir, sizeof(dir), "%s/handshake-%s", o->work, algs[a]);
-        snprintf(pins, sizeof(pins), "%s/pins.conf", dir);
-        snprintf(with, sizeof(with), "%s/with.cnf", dir);
-        snprintf(without, sizeof(without), "%s/without.cnf", dir);
-        snprintf(inter, sizeof(inter), "%s/inter.pem", dir);
-        if (hpb_mkdir(dir) != 0 || !hpb_make_pki(dir, algs[a]) ||
-            !hpb_pin_of(inter, pin) ||
-            !hpb_write_pins(pins, pin, o->smoke ? 10 : 1000) ||
-            !hpb_write_cnf(with, o->module, pins) ||
-            !hpb_write_cnf(without, o->module, NULL)) {
-            fprintf(stderr, "cannot set up %s\n", dir);
+        if (!hpb_case_setup(o, "handshake", algs[a], &cs))
             return 1;
-        }
         for (r = 0; r < rounds && r < 64; r++) {
             long k = o->smoke ? 1 : 20;
 
-            wo[r] = hpb_side(o, argv, 4, without, k);
-            w[r] = hpb_side(o, argv, 4, with, k);
+            wo[r] = hpb_side(o, argv, 4, cs.without, k);
+            w[r] = hpb_side(o, argv, 4, cs.with, k);
             if (w[r] < 0 || wo[r] < 0) {
                 fprintf(stderr, "%s: a run failed\n", name);
                 return 1;

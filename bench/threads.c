@@ -90,8 +90,8 @@ int hpb_threads_child(int argc, char **argv)
 int hpb_threads(const struct hpb_opts *o)
 {
     static const char *algs[] = { "ec", "rsa" };
-    char dir[1024], pins[1100], with[1100], without[1100], inter[1100];
-    char pin[64], iters[32];
+    struct hpb_case cs;
+    char iters[32];
     size_t a;
 
     if (o->callgrind)
@@ -102,21 +102,12 @@ int hpb_threads(const struct hpb_opts *o)
         const char *cnfs[2];
         int c;
 
-        snprintf(dir, sizeof(dir), "%s/threads-%s", o->work, algs[a]);
-        snprintf(pins, sizeof(pins), "%s/pins.conf", dir);
-        snprintf(with, sizeof(with), "%s/with.cnf", dir);
-        snprintf(without, sizeof(without), "%s/without.cnf", dir);
-        snprintf(inter, sizeof(inter), "%s/inter.pem", dir);
-        if (hpb_mkdir(dir) != 0 || !hpb_make_pki(dir, algs[a]) ||
-            !hpb_pin_of(inter, pin) ||
-            !hpb_write_pins(pins, pin, o->smoke ? 10 : 1000) ||
-            !hpb_write_cnf(with, o->module, pins) ||
-            !hpb_write_cnf(without, o->module, NULL))
+        if (!hpb_case_setup(o, "threads", algs[a], &cs))
             return 1;
         double scaling[2] = { 0, 0 };
 
-        cnfs[0] = with;
-        cnfs[1] = without;
+        cnfs[0] = cs.with;
+        cnfs[1] = cs.without;
         for (c = 0; c < 2; c++) {
             double one[64], two[64];
             char name[128], out[128];
@@ -128,10 +119,10 @@ int hpb_threads(const struct hpb_opts *o)
             if (o->only != NULL && strstr(name, o->only) == NULL)
                 continue;
             for (r = 0; r < rounds && r < 64; r++) {
-                char *argv1[] = { (char *)hpb_self(), "child-threads", dir,
-                                  "1", iters, NULL };
-                char *argv2[] = { (char *)hpb_self(), "child-threads", dir,
-                                  "2", iters, NULL };
+                char *argv1[] = { (char *)hpb_self(), "child-threads",
+                                  cs.dir, "1", iters, NULL };
+                char *argv2[] = { (char *)hpb_self(), "child-threads",
+                                  cs.dir, "2", iters, NULL };
 
                 if (hpb_run(argv1, cnfs[c], out, sizeof(out)) != 0)
                     return 1;

@@ -109,8 +109,7 @@ int hpb_verify(const struct hpb_opts *o)
         { "unpinned host", "free.test", 1.005 },
         { "no host", NULL, 1.005 },
     };
-    char dir[1024], pins[1100], with[1100], without[1100], inter[1100];
-    char pin[64];
+    struct hpb_case cs;
     size_t a, k;
 
     hpb_header(o->callgrind ? "X509_verify_cert: instructions per "
@@ -118,19 +117,8 @@ int hpb_verify(const struct hpb_opts *o)
                             : "X509_verify_cert: time per verification "
                               "(median of alternating runs)");
     for (a = 0; a < 2; a++) {
-        snprintf(dir, sizeof(dir), "%s/verify-%s", o->work, algs[a]);
-        snprintf(pins, sizeof(pins), "%s/pins.conf", dir);
-        snprintf(with, sizeof(with), "%s/with.cnf", dir);
-        snprintf(without, sizeof(without), "%s/without.cnf", dir);
-        snprintf(inter, sizeof(inter), "%s/inter.pem", dir);
-        if (hpb_mkdir(dir) != 0 || !hpb_make_pki(dir, algs[a]) ||
-            !hpb_pin_of(inter, pin) ||
-            !hpb_write_pins(pins, pin, o->smoke ? 10 : 1000) ||
-            !hpb_write_cnf(with, o->module, pins) ||
-            !hpb_write_cnf(without, o->module, NULL)) {
-            fprintf(stderr, "cannot set up %s\n", dir);
+        if (!hpb_case_setup(o, "verify", algs[a], &cs))
             return 1;
-        }
         for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
             double w[64], wo[64], mw, mwo;
             char name[128];
@@ -141,8 +129,8 @@ int hpb_verify(const struct hpb_opts *o)
             if (o->only != NULL && strstr(name, o->only) == NULL)
                 continue;
             for (r = 0; r < rounds && r < 64; r++) {
-                wo[r] = measure(o, dir, cases[k].host, without);
-                w[r] = measure(o, dir, cases[k].host, with);
+                wo[r] = measure(o, cs.dir, cases[k].host, cs.without);
+                w[r] = measure(o, cs.dir, cases[k].host, cs.with);
                 if (w[r] < 0 || wo[r] < 0) {
                     fprintf(stderr, "%s: a run failed\n", name);
                     return 1;
