@@ -120,7 +120,7 @@ int hpb_handshake_child(int argc, char **argv)
 int hpb_handshake(const struct hpb_opts *o)
 {
     static const char *algs[] = { "ec", "rsa" };
-    struct hpb_case cs;
+    struct hpb_case cs = { "", "", "" };
     size_t a;
 
     hpb_header(o->callgrind ? "TLS 1.3 handshake: instructions per "

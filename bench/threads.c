@@ -90,7 +90,7 @@ int hpb_threads_child(int argc, char **argv)
 int hpb_threads(const struct hpb_opts *o)
 {
     static const char *algs[] = { "ec", "rsa" };
-    struct hpb_case cs;
+    struct hpb_case cs = { "", "", "" };
     char iters[32];
     size_t a;
 

@@ -109,7 +109,7 @@ int hpb_verify(const struct hpb_opts *o)
         { "unpinned host", "free.test", 1.005 },
         { "no host", NULL, 1.005 },
     };
-    struct hpb_case cs;
+    struct hpb_case cs = { "", "", "" };
     size_t a, k;
 
     hpb_header(o->callgrind ? "X509_verify_cert: instructions per "

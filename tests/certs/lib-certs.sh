@@ -18,55 +18,6 @@ unset OPENSSL_CONF OPENSSL_MODULES
 # shellcheck disable=SC2034
 HP_ZERO_PIN="sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
-# hp_run CMD...: run a command; sets RC, OUT (stdout) and ERR (stderr).
-hp_run() {
-    local o="$HP_WORK/run.out" e="$HP_WORK/run.err"
-    RC=0
-    "$@" >"$o" 2>"$e" || RC=$?
-    OUT=$(cat "$o")
-    ERR=$(cat "$e")
-}
-
-# hp_is DESC EXPECTED ACTUAL
-hp_is() {
-    if [ "$2" = "$3" ]; then
-        hp_pass "$1"
-    else
-        hp_fail "$1: expected '$2', got '$3'"
-    fi
-}
-
-# hp_has DESC TEXT FIXED-STRING: TEXT contains the string.
-hp_has() {
-    if grep -qF -- "$3" <<<"$2"; then
-        hp_pass "$1"
-    else
-        hp_fail "$1: no '$3' in:"
-        awk '{ print "    | " $0 }' <<<"$2" | head -n 30
-    fi
-}
-
-# hp_lacks DESC TEXT FIXED-STRING: TEXT does not contain the string.
-hp_lacks() {
-    if grep -qF -- "$3" <<<"$2"; then
-        hp_fail "$1: unexpected '$3' in:"
-        awk '{ print "    | " $0 }' <<<"$2" | head -n 30
-    else
-        hp_pass "$1"
-    fi
-}
-
-# hp_expect DESC RC FIXED-STRING CMD...: exit status and a message (in
-# stdout or stderr) of one command.
-hp_expect() {
-    local desc=$1 rc=$2 msg=$3
-    shift 3
-    hp_run "$@"
-    hp_is "$desc: exit status" "$rc" "$RC"
-    hp_has "$desc: message" "$OUT
-$ERR" "$msg"
-}
-
 # hp_leaf PKIDIR NAME: another leaf for pinned.test with its own key,
 # issued by the genuine intermediate (the "next" certificate of a key
 # rotation): NAME.pem, NAME.key.
