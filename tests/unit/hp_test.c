@@ -230,3 +230,10 @@ int64_t hpt_utc(int y, int mo, int d, int h, int mi, int s)
     doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return (era * 146097 + doe - 719468) * 86400 + h * 3600 + mi * 60 + s;
 }
+
+void hpt_check_err_case(void **state)
+{
+    const struct hpt_err_case *c = *state;
+
+    hpt_expect_error(c->text, HPT_NOWHERE, c->line, c->what);
+}

@@ -30,6 +30,21 @@ struct hp_pinset_st *hpt_load(const char *text, const char *basedir);
 void hpt_expect_error(const char *text, const char *basedir, int line,
                       const char *what);
 
+/* Table-driven refusals: a pins file, the line and the message its error
+ * must carry.  Relative paths in them resolve under HPT_NOWHERE, where
+ * nothing is ever found. */
+#define HPT_NOWHERE "/nonexistent-hostpin-test-dir"
+struct hpt_err_case {
+    const char *text;
+    int line;
+    const char *what;
+};
+#define HPT_ERR_CASE(id, line_, what_, text_) \
+    static const struct hpt_err_case id = { text_, line_, what_ };
+#define HPT_ERR_TEST(id) \
+    { #id, hpt_check_err_case, NULL, NULL, (void *)&id }
+void hpt_check_err_case(void **state);
+
 /* A new private folder (mkdtemp) and its removal with its files. */
 char *hpt_tmpdir(void);
 void hpt_rmdir(char *dir);

@@ -15,25 +15,10 @@
 #define P "\"sha256/" B64 "\""
 #define B64A "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs="
 #define PA "\"sha256/" B64A "\""
-/* Relative paths resolve here: nothing is ever found. */
-#define NOWHERE "/nonexistent-hostpin-test-dir"
-
-struct err_case {
-    const char *text;
-    int line;
-    const char *what;
-};
-
-#define CASE(id, line_, what_, text_) \
-    static const struct err_case id = { text_, line_, what_ };
-#define T(id) { #id, check_case, NULL, NULL, (void *)&id }
-
-static void check_case(void **state)
-{
-    const struct err_case *c = *state;
-
-    hpt_expect_error(c->text, NOWHERE, c->line, c->what);
-}
+/* The tables below (hp_test.h). */
+#define NOWHERE HPT_NOWHERE
+#define CASE HPT_ERR_CASE
+#define T HPT_ERR_TEST
 
 /* ---- policy ---------------------------------------------------------- */
 
