@@ -47,6 +47,10 @@ int hp_debug_enabled(void);
             hp_log(-1, __func__, __LINE__, __VA_ARGS__); \
     } while (0)
 
+/* Stands for a pins path too long to keep (both halves): it can never be
+ * opened, so the pins file is unusable rather than another file. */
+#define HP_PINS_TOO_LONG "/dev/null/(pins path too long)"
+
 /* state.c: provider settings and the process's pin set. */
 struct hp_settings_st {
     char pins[PATH_MAX];

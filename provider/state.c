@@ -62,8 +62,8 @@ void hp_state_configure(const char *pins, const char *on_error)
         if (pins != NULL && *pins != '\0' &&
             (size_t)snprintf(settings.pins, sizeof(settings.pins), "%s",
                              pins) >= sizeof(settings.pins))
-            snprintf(settings.pins, sizeof(settings.pins),
-                     "/dev/null/(pins path too long)");
+            snprintf(settings.pins, sizeof(settings.pins), "%s",
+                     HP_PINS_TOO_LONG);
         if (on_error != NULL && strcmp(on_error, "fail-open") == 0) {
             settings.fail_open = 1;
         } else if (on_error != NULL && *on_error != '\0' &&

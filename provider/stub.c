@@ -26,8 +26,6 @@
 #include "stub.h"
 
 #define HP_ON_ERROR_MAX 32
-/* Stands for a pins path too long to keep: it can never be opened. */
-#define HP_PINS_TOO_LONG "/dev/null/(pins path too long)"
 
 static _Atomic int hook_idx = -1;
 static _Atomic int cache_idx = -1;

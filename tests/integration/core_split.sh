@@ -144,6 +144,15 @@ HP_MODULES=rel hp_cnf "$HP_WORK/rel.cnf" "$HP_WORK/pins.conf"
         hp_pass "relative module path: refused, asking for an absolute path" ||
         { hp_fail "relative module path: message"; grep -i hostpin "$OUT"; }; }
 
+# A pins path longer than a path can be is never cut to a shorter one.
+long=$HP_WORK/$(printf 'd%.0s' $(seq 1 4200))/pins.conf
+hp_cnf "$HP_WORK/long.cnf" "$long"
+s_client "$HP_WORK/long.cnf" "$GPORT" pinned.test &&
+    hp_fail "pins path too long: verification allowed" ||
+    { grep -q "pins file unusable.*pins path too long" "$OUT" &&
+        hp_pass "pins path too long: refused, saying so" ||
+        { hp_fail "pins path too long: message"; grep -i hostpin "$OUT" | cut -c1-300; }; }
+
 # hostpin status tells.
 OPENSSL_CONF=$HP_WORK/alone.cnf "$HP_BIN/hostpin" status >"$OUT" 2>&1
 rc=$?
