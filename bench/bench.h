@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin benchmarks: shared helpers.
  *
  * Every benchmark compares "with hostpin" to "without" in one run.  The

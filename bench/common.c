@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers of the benchmarks: test PKI, pins and config files, child
  * processes, callgrind, clocks. */
 #define _GNU_SOURCE

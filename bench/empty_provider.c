@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A provider that does nothing, loaded by the start-up benchmark beside
  * hostpin: what OpenSSL itself spends on any provider module named in
  * openssl.cnf (loading, activation, teardown), so that hostpin's own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Benchmark 2: a full TLS 1.3 handshake, client and server in one process
  * over a BIO pair, for a pinned host, with vs without hostpin. */
 #include <stdio.h>

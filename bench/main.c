@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hp_bench: hostpin's benchmarks.  See bench/README.md. */
 #define _GNU_SOURCE
 #include <stdio.h>

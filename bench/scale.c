@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Benchmarks 4 and 6: the first verification of a fresh process with 1k to
  * 1M hosts (time and resident memory added, with and without the compiled
  * index), the cost of one rule lookup at each size, and memory per host. */

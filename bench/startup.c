@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Benchmark 3: start-up of programs that load openssl.cnf and never verify
  * a certificate, with hostpin (and a 100,000-host pins file) vs without. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Benchmark 5: verifications per second on 1 and 2 threads, pinned host,
  * with hostpin (and without, for reference). */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Benchmark 1: X509_verify_cert of a genuine chain (root -> intermediate ->
  * leaf) with hostpin loaded vs not, for a pinned host, an unpinned host and
  * no host at all. */

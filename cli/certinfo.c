@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Describing certificates and chains, for people and for JSON. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin check HOST[:PORT]: does the live chain satisfy the host's rule?
  * The rule is evaluated here with hp_decide, the provider's own decision
  * code, on the chain OpenSSL built; openssl.cnf is not loaded (main.c), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hostpin command: declarations shared by its subcommands. */
 #ifndef HOSTPIN_CLI_H
 #define HOSTPIN_CLI_H

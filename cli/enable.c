@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin enable / disable: add the hostpin provider to the system
  * openssl.cnf, or take it out again.  Every line added is marked, so that
  * disable gives the file back byte for byte.  A new file is loaded in a

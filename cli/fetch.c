@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin fetch HOST[:PORT]: the chain a server sends, the chain OpenSSL
  * builds from it, each certificate's pin, and a host block to paste. */
 #include <getopt.h>

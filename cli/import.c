@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin import --from FORMAT FILE: the pins of another product's pinning
  * configuration (OutSystems, Android, TrustKit, react-native) as a pins
  * file.  Every host entry is checked by the pins-file loader itself, so

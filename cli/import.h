@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin import: pins from other pinning products' configuration files.
  * Each format's reader fills the same list of hosts; import.c checks each
  * entry with the pins-file loader and prints the pins file. */

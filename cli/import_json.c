@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin import: the JSON formats, read with json-c in strict mode (no
  * comments or trailing commas), so that JavaScript pasted as is gets a
  * clear refusal rather than a guess. */

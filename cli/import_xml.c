@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin import: the XML formats (Android network security config, an
  * Info.plist holding TrustKit's TSKConfiguration), read with libxml2.
  * No network, no DTD loading, no entity substitution: the input is data,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin index [FILE]: compile a pins file into the index the module maps
  * instead of parsing the file (large files: hundreds of thousands of
  * hosts).  The pins file stays the only file to edit; an index that no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin lint [FILE]: the loader's verdict on a pins file (the module
  * accepts exactly what passes here) and warnings about risky settings. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin: make pins, test live servers, lint the pins file, show status. */
 #include <libconfig.h>
 #include <stdio.h>

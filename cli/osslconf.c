@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which openssl.cnf this environment loads, and what it says about the
  * hostpin provider (read with NCONF, the parser OpenSSL itself uses). */
 #include <stdlib.h>

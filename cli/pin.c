@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin pin FILE...: the pin (SHA-256 of the SubjectPublicKeyInfo) of
  * every certificate, public key, private key or CSR in PEM or DER files. */
 #include <errno.h>

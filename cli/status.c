@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin status: is pinning really active for programs started in this
  * environment?  The configuration is loaded here the way every program
  * loads it, and the provider is asked whether its hook is installed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Connecting to a live server for `fetch` and `check`: TCP with a timeout,
  * a TLS handshake that goes on whatever the verification result, and both
  * chains (as sent, as built) kept for the caller. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the subcommands: messages, names, times, pins. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # add_cmocka_test(NAME SOURCES src... [LINK_LIBRARIES lib...])
 # One executable per test, registered with CTest (after libssh's helper).
 function(add_cmocka_test name)

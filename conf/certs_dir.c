@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate files as pins: the certificates of a `certs` entry and the
  * files of `certs_dir` (one folder, files named after hosts, as mobile
  * pinning kits keep them).  Each certificate's SPKI digest becomes a pin,

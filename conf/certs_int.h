@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to the conf library: certificate files as pins (certs_dir.c). */
 #ifndef HOSTPIN_CERTS_INT_H
 #define HOSTPIN_CERTS_INT_H

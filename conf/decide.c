@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The decision core: deny pins, chain policy and pins, on plain data. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin pins-file library: parse, validate and compile a pins file into a
  * pin set, and decide whether a chain satisfies it.  Shared by the provider
  * module and the hostpin command so both accept exactly the same files. */

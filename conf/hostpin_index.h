@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The compiled index of a pins file: a hash table of the rules, written by
  * `hostpin index` beside the pins file and memory-mapped by the module, so
  * that the first verification of a process with 100,000 hosts neither

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a pins-file index: validation, lookups through the mapping, and
  * hp_pinset_load, which prefers a current index to parsing.
  *

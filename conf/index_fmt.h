@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* On-disk layout of a pins-file index (internal to conf/).  Native byte
  * order: an index is compiled on the machine that uses it, and `bom`
  * refuses one that was not.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writing a pins-file index (hostpin index): load the pins file exactly as
  * the module does, lay the rules out as index_fmt.h describes, and replace
  * the index atomically. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Lint: warnings about pins files that the loader accepts.  The loader
  * decides validity (hp_conf_load_file, unchanged); this file reads the
  * file a second time to find what the loader tolerates silently. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Lint of certs_dir: say when the folder adds pins to a `hosts` entry (the
  * host gets the union, which a reader of the entry alone would not
  * expect), and name the files of the folder that pin nothing because of

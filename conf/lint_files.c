@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Lint of the files a pins file depends on: who may write or read them,
  * and whether the certificates of `certs` entries are still valid. */
 #include <stdio.h>

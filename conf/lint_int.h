@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to the conf library's lint (lint.c, lint_files.c). */
 #ifndef HOSTPIN_LINT_INT_H
 #define HOSTPIN_LINT_INT_H

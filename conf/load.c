@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading a pins file with libconfig and compiling it into a pin set. */
 #include <errno.h>
 #include <fcntl.h>

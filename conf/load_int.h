@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to the conf library: the loader's state and helpers, shared by
  * load.c and the files that parse further settings (policy_load.c). */
 #ifndef HOSTPIN_LOAD_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Normalising names of a connection and of pins-file entries. */
 #include <arpa/inet.h>
 #include <string.h>

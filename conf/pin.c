@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pin spellings, base64 and SPKI digests. */
 #include <string.h>
 #include <strings.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The compiled pin set: hash table of rules, lookup, and the decision core. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to the conf library. */
 #ifndef HOSTPIN_PINSET_INT_H
 #define HOSTPIN_PINSET_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Settings beyond pins: chain policy, deny pins, interception anchors,
  * reports and drop-in files. */
 #include <dirent.h>

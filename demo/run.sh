@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin demonstration: installs what it needs, builds, starts a genuine TLS
 # server (root -> intermediate -> leaf) and an impostor whose certificate
 # comes from another CA the client also trusts, then runs unmodified curl and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SPKI digests of chain certificates: SHA-256 over the DER encoding of the
  * SubjectPublicKeyInfo.  (X509_pubkey_digest hashes only the key bits, which
  * is not the pin.)  The digest is fetched once, on first use, never at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin-core.so's entry point (core_api.h): hostpin.so opens it on the
  * first verification or store use and calls hostpin_core_init_v1
  * (HP_CORE_INIT_FN), the one symbol it exports. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The two halves of hostpin and what passes between them.
  *
  * OpenSSL loads a provider module with RTLD_NOW into every program that

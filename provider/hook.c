@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The verification hook's decision.  hostpin.so puts its function in
  * ctx->verify (stub.c); verify_chain() calls it once the chain is built and
  * names, extensions and revocation were checked (crypto/x509/x509_vfy.c),

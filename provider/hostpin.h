@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal interfaces of the hostpin provider module. */
 #ifndef HOSTPIN_PROVIDER_H
 #define HOSTPIN_PROVIDER_H

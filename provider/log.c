@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logging: syslog for what administrators must see, and a debug stream that
  * is off unless HOSTPIN_DEBUG names one ("1"/"stderr" or a file path). */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Provider entry point, parameters, errors and dispatch: hostpin.so, the
  * half OpenSSL loads (core_api.h).  Kept to what every program that reads
  * openssl.cnf can afford: settings, two ex_data registrations, tables. */

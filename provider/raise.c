@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HP_RAISE for both halves: hostpin.so's hp_prov_vraise (provider.c) holds
  * the provider handles; the core's (core.c) goes through hostpin.so. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reports: one JSON object per line for each refusal, each would-be refusal
  * in report mode and each interception exemption, with the RFC 7469 report
  * fields and hostpin's own.  Only when the pins file has a `report` group.

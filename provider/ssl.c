@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libssl at run time.  The module does not link libssl: a process that only
  * uses libcrypto must not load it, and Python's _ssl loads libssl with
  * RTLD_LOCAL, so RTLD_DEFAULT lookups find nothing.  dlopen(RTLD_NOLOAD)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Provider settings and the process-wide pin set.
  *
  * The set is loaded on first use, so a process that never verifies a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pin store: an OSSL_STORE loader for the scheme "hostpin", so that
  * stock tools show what is pinned through the same openssl.cnf:
  *

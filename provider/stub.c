@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin.so's side of the split (core_api.h): the verification hook's
  * registration, the digest cache's slots, and the core, opened on first use.
  *

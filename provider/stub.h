@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internals of hostpin.so (provider.c, stub.c); see core_api.h.
  *
  * OpenSSL opens a provider module with RTLD_NOW, so every function

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configure and build hostpin into BUILD_DIR (default: build).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install what building and testing hostpin needs on Debian 12 (apt).
 # Does nothing when everything is already installed.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The packages, built the way distributions build them, and a real
 # installation:
 #   1. the .deb with dpkg-buildpackage -us -uc -b, checked by lintian;

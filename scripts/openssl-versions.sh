@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin against OpenSSL 3.5 (the current long-term release) and 4.0,
 # besides the system's 3.0 that scripts/test.sh covers.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite: installs what it needs, builds, runs every CTest test,
 # then the same suite again under AddressSanitizer + UBSan.
 set -euo pipefail

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Helpers for the certificate-pin, pin-store and import tests (sourced,
 # bash), on top of the integration helpers (test PKI, servers, openssl.cnf).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Certificate files as pins: a host pinned only by a DER .cer in certs_dir
 # admits the genuine server and refuses the impostor; two files for one
 # host (a rotation) admit both certificates; a folder host that also has a

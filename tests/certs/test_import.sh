@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin import: each format round-trips (import, then `hostpin check`
 # against the genuine and the impostor server, and once through a real
 # client with the module), and malformed or inexpressible inputs are

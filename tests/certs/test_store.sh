@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The pin store through stock openssl storeutl and the same openssl.cnf:
 # hostpin: lists every pinned host with its description; hostpin:HOST
 # returns the certificates behind certs/certs_dir pins and every pin as a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin check: every exit status with its message, rules found through
 # include_subdomains, IP rules, report mode, expired rules, --json, the
 # default pins file from openssl.cnf, and independence from an enabled

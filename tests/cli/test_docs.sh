@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The man pages: they render without warnings, and hostpin(1) documents
 # every command and every option the command's --help lists.
 # shellcheck source-path=SCRIPTDIR source=lib-cli.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin fetch: both chains with depth, subject, issuer, expiry and pin,
 # and a host block that, pasted into a pins file, makes `check` accept the
 # genuine server and refuse the impostor.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin lint: each error (file:line, exit 1) and each warning (exit 0,
 # 1 with --strict), the summary line, --warn-days, --json, and the default
 # pins file from openssl.cnf.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin pin: the pins of certificates, keys, CSRs and bundles equal the
 # classic openssl pipeline, in every output format; bad inputs are refused.
 # shellcheck source-path=SCRIPTDIR source=lib-cli.sh

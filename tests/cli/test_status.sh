@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin status: active or not for an OPENSSL_CONF with and without the
 # provider, a broken pins file, a module that cannot load, a missing
 # configuration; each verdict checked against what a real client does.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Pick a small seed corpus: a greedy set cover of coverage edges.
 
 Usage: cover.py MERGE_CONTROL_FILE > chosen.txt

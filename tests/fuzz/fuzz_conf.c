@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: any bytes as a pins file.  Loading must never crash,
  * leak or hang, and must either fail with a message or yield a pin set
  * whose rules are well formed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the decision core.  The input is read as a recipe:
  * a pins file of up to 8 rules built from a small vocabulary (so parents,
  * duplicates and case variants are common), then up to 4 connection names,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Write the fuzz_decide seed corpus: one recipe per case of DESIGN 3.
 
 Usage: make_decide_seeds.py FOLDER

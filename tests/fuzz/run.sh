@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer targets with clang and run each one for SECONDS
 # (default 60) from the committed seed corpus.  Fails if a target finds a
 # crash, a leak, undefined behaviour, a timeout or a broken invariant.

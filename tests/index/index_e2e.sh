@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The compiled index end to end: `hostpin index` writes it, an unmodified
 # `openssl verify` (through the module) decides from it exactly as from the
 # parsed file, and an edit of the pins file makes the module parse again

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The compiled index of a pins file: it answers exactly as the parsed file
  * does, and a missing, stale, truncated or damaged index is never trusted
  * (and never crashes a lookup). */

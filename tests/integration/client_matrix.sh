@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # One real, unmodified client against a genuine server (root -> intermediate
 # -> leaf) and an impostor (another trusted root -> leaf, same names), with
 # hostpin loaded through OPENSSL_CONF only.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The module's two halves (provider/core_api.h): hostpin.so is what every
 # program loads; hostpin-core.so is loaded beside it on the first
 # verification or hostpin: store use, never by a program that does neither.

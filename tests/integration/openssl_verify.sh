@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `openssl verify -verify_hostname` is pinned; `openssl verify` without a
 # host (S/MIME-like use, no TLS) is untouched.
 . "$(dirname "$0")/lib.sh"

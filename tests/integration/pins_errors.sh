@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A broken or missing pins file: fail-closed refuses every TLS client
 # verification and says which file and line; fail-open allows and logs.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """An ordinary Python TLS client: nothing in it knows about hostpin.
 
 usage: pyclient.py HOST PORT CAFILE MODE

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A long-running Python client (plain ssl module) while its pins file is
 edited: hostpin must pick up changes without a restart.
 

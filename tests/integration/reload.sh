@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A long-running program picks up pins-file changes; invalid edits are
 # logged once and change nothing.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A TLS server that loads hostpin still accepts client certificates: on a
 # server the names are the client's SNI, not a host the server chose.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # hostpin enable / disable on copies of openssl.cnf (never the machine's):
 # what is added, idempotence, the backup, a byte-identical restore,
 # providers already configured kept active, refusal while the pins file

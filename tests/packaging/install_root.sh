@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A real installation, in an isolated Debian root (scripts/install-test.sh
 # makes it): the .deb installs without touching openssl.cnf, `hostpin
 # enable` switches pinning on for the whole "machine", curl there is

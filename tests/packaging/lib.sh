@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Helpers shared by scripts/install-test.sh, scripts/openssl-versions.sh
 # and the packaging tests (sourced, bash).

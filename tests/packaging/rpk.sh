@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Raw public keys (RFC 7250, OpenSSL 3.2 and later): the server sends its
 # bare key, libssl verifies a context with no chain, and hostpin pins the
 # key's own SPKI (X509_STORE_CTX_get0_rpk).  s_client trusts the key

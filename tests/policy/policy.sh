@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Policy beyond pins, with real servers: key sizes, signature hashes, deny
 # pins, an interception allow-list, JSON reports and drop-in files.
 . "$HP_SRC/tests/integration/lib.sh"

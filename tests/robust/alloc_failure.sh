@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every allocation along a verification of a pinned host's impostor chain
 # fails in turn: the verification must fail, never succeed, and leak nothing.
 . "$HP_SRC/tests/integration/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile input: odd names in verify parameters and in SNI, and pins files
 # that are a FIFO, a directory, a symlink loop, 100 MB, or unreadable.
 # Never a crash, never a hang, never a bypass; a clear message.

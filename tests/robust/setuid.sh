@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # In a setuid program no environment variable changes hostpin's behaviour:
 # HOSTPIN_DEBUG is honoured by an ordinary program and ignored by the same
 # program installed setuid.  (OPENSSL_CONF itself is ignored by OpenSSL in

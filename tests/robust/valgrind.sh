@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # valgrind memcheck with the provider loaded: a program doing 1,000
 # verifications (memory must stay flat, no leak, no invalid access), the
 # allocation-failure sweep, and real s_client runs to a genuine and an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A program that verifies certificate chains the way libssl does, with
  * hostpin loaded from an explicit openssl.cnf (argv, not the environment:
  * a setuid program ignores OPENSSL_CONF).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Static checks: cppcheck over the C sources, shellcheck over the scripts.
 # Findings of severity warning and above fail the test.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stress: 8 threads make real TLS handshakes with a genuine and an impostor
  * s_server while another thread keeps rewriting the pins file, alternating
  * a set that pins the host (A), a set that does not (B), and invalid files

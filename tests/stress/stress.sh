@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the threaded stress client against a genuine and an impostor
 # s_server while it rewrites the pins file.  usage: stress.sh STRESS_BINARY [SECONDS]
 . "$HP_SRC/tests/integration/lib.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the unit tests: pins, pin sets from text, temporary
  * folders and certificates made on the fly. */
 #ifndef HOSTPIN_HP_TEST_H

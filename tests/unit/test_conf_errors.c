@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Malformed pins files: each must be refused with an error that names the
  * file, the line of the culprit and the problem. */
 #include "hp_test.h"

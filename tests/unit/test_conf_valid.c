@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Valid pins files: what they compile to. */
 #include "hp_test.h"
 

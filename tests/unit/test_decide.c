@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The decision core: names, chain digests and time in, verdict out. */
 #include "hp_test.h"
 

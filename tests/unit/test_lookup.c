@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rule selection: name normalisation, exact and parent rules, IPs, and the
  * hash table at 100,000 hosts. */
 #include "hp_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pin spellings, their rejections, formatting and SPKI digests. */
 #include "hp_test.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The decision core beyond pins: deny pins, chain policy, policy_scope,
  * interception anchors, and how their findings rank against each other. */
 #include "hp_test.h"

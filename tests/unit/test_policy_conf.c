@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading the settings beyond pins: policy, policy_scope, deny,
  * allow_interception, report and include_dir drop-in files.  Valid values
  * must land in the pin set; each malformed one must be refused with an
