@@ -193,6 +193,15 @@ struct hp_cert_info_st {
     int is_ca;              /* basicConstraints CA:TRUE */
 };
 
+/* Certificates of the built chain the decision looks at (the module's and
+ * the command's limit alike); further ones are not considered. */
+#define HP_CHAIN_MAX 16
+
+/* Fill in key kind and size, signature hash strength and CA flag of a
+ * certificate (conf/cert_info.c); `spki` is left to the caller. */
+struct x509_st;
+void hp_cert_details(const struct x509_st *x, struct hp_cert_info_st *c);
+
 
 /* The full decision: deny pins, then chain policy, then pins (skipped when
  * the trust anchor is an allowed interception CA).  `details` says whether

@@ -204,37 +204,6 @@ static void describe(char *buf, size_t len, const char *verdict,
     }
 }
 
-/* What a chain policy needs of a certificate besides its key's digest. */
-static void cert_details(X509 *x, struct hp_cert_info_st *c)
-{
-    EVP_PKEY *pk = X509_get0_pubkey(x);
-    uint32_t ex = X509_get_extension_flags(x), flags = 0;
-    int mdnid = NID_undef, pknid = NID_undef, secbits = 0;
-
-    if (pk != NULL) {
-        int id = EVP_PKEY_get_base_id(pk);
-
-        c->key_kind = id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS
-                          ? HP_KEY_RSA
-                          : id == EVP_PKEY_EC ? HP_KEY_EC : HP_KEY_OTHER;
-        c->key_bits = EVP_PKEY_get_bits(pk);
-    }
-    c->sig_bits = -1;
-    if (X509_get_signature_info(x, &mdnid, &pknid, &secbits, &flags)) {
-        switch (mdnid) {
-        case NID_md5: c->sig_bits = 128; break;
-        case NID_sha1: c->sig_bits = 160; break;
-        case NID_sha224: c->sig_bits = 224; break;
-        case NID_sha256: c->sig_bits = 256; break;
-        case NID_sha384: c->sig_bits = 384; break;
-        case NID_sha512: c->sig_bits = 512; break;
-        case NID_undef: c->sig_bits = 0; break; /* EdDSA: no separate hash */
-        default: break;
-        }
-    }
-    c->is_ca = (ex & EXFLAG_BCONS) != 0 && (ex & EXFLAG_CA) != 0;
-}
-
 static int refuse(X509_STORE_CTX *ctx, int reason, const char *msg)
 {
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
@@ -369,7 +338,7 @@ static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
             return refuse(ctx, HP_R_INTERNAL, "cannot digest a chain "
                                               "certificate's public key");
         if (ps->has_policy)
-            cert_details(x, &info[nd]);
+            hp_cert_details(x, &info[nd]);
     }
 #if OPENSSL_VERSION_NUMBER >= 0x30200000L
     if (n == 0 && X509_STORE_CTX_get0_rpk(ctx) != NULL) {
