@@ -82,15 +82,3 @@ json_object *hp_cli_chain_json(STACK_OF(X509) *chain)
     }
     return a;
 }
-
-size_t hp_cli_chain_pins(STACK_OF(X509) *chain, hp_digest *out, size_t max)
-{
-    int i, n = chain != NULL ? sk_X509_num(chain) : 0;
-    size_t k = 0;
-
-    /* A gap would shift depths: all or nothing. */
-    for (i = 0; i < n && k < max; i++, k++)
-        if (!hp_cli_x509_pin(sk_X509_value(chain, i), out[k]))
-            return 0;
-    return k;
-}

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* hostpin check HOST[:PORT]: does the live chain satisfy the host's rule?
- * The rule is evaluated here with hp_decide, the provider's own decision
- * code, on the chain OpenSSL built; openssl.cnf is not loaded (main.c), so
- * an enabled provider cannot refuse the connection before we judge it. */
+/* hostpin check HOST[:PORT]: does the live chain satisfy the pins file?
+ * The chain OpenSSL built is judged by hp_decide_chain, the module's own
+ * decision, with the same details (deny pins, chain policy, pins,
+ * interception anchors: evaluate.c); openssl.cnf is not loaded (main.c),
+ * so an enabled provider cannot refuse the connection before we judge
+ * it. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,17 +13,17 @@
 
 #include "cli.h"
 
-#define MAX_CHAIN 32
-
 enum { CHECK_OK = 0, CHECK_FAIL = 1, CHECK_NO_RULE = 2, CHECK_CONNECT = 3,
        CHECK_PINS_FILE = 4 };
 
 static const char usage_text[] =
     "Usage: hostpin check [OPTION]... HOST[:PORT]\n"
     "Connect to HOST (port 443 by default) and say whether the chain\n"
-    "OpenSSL builds satisfies HOST's rule in the pins file: which rule\n"
-    "applies (file:line), which pin matched at which depth, or why none\n"
-    "did.  Works whether or not hostpin is enabled in openssl.cnf.\n\n"
+    "OpenSSL builds satisfies the pins file as the hostpin module judges\n"
+    "it: which rule applies (file:line), which pin matched at which depth,\n"
+    "or why the chain is refused (no pinned key, a denied key, a chain\n"
+    "policy such as min_rsa_bits).  Works whether or not hostpin is\n"
+    "enabled in openssl.cnf.\n\n"
     "Options:\n"
     "  --pins FILE        the pins file (default: the one the hostpin\n"
     "                     provider uses in this OpenSSL configuration,\n"
@@ -29,8 +31,9 @@ static const char usage_text[] =
     "  --json             print the result as JSON\n"
     "  -h, --help         show this help\n\n"
     "Exit status: 0 satisfied, 1 not satisfied (also in report mode),\n"
-    "2 no rule in force for HOST, 3 could not connect or verify, 4 the\n"
-    "pins file is unusable, 64 usage error.\n";
+    "2 no rule in force for HOST (and no deny pin or policy refuses it),\n"
+    "3 could not connect or verify, 4 the pins file is unusable, 64 usage\n"
+    "error.\n";
 
 struct check {
     struct hp_target_st t;
@@ -39,10 +42,7 @@ struct check {
     const char *names[2];
     size_t nnames;
     struct hp_pinset_st *ps;
-    struct hp_conn_st conn;
-    hp_digest chain[MAX_CHAIN];
-    size_t nchain;
-    struct hp_verdict_st v;
+    struct hp_eval_st e;
     json_object *out; /* --json: the result being built */
 };
 
@@ -104,16 +104,16 @@ static void print_pins(const struct hp_rule_st *r)
  * (a cross-signed or superfluous certificate): hostpin ignores it. */
 static void sent_hint(struct check *ck, const struct hp_rule_st *r)
 {
-    int i, n = sk_X509_num(ck->conn.sent);
+    int i, n = sk_X509_num(ck->e.conn.sent);
 
     for (i = 0; i < n; i++) {
         hp_digest d;
         char subj[512];
 
-        if (!hp_cli_x509_pin(sk_X509_value(ck->conn.sent, i), d) ||
+        if (!hp_cli_x509_pin(sk_X509_value(ck->e.conn.sent, i), d) ||
             !hp_rule_has_pin(r, d))
             continue;
-        hp_cli_name(X509_get_subject_name(sk_X509_value(ck->conn.sent, i)),
+        hp_cli_name(X509_get_subject_name(sk_X509_value(ck->e.conn.sent, i)),
                     subj, sizeof(subj));
         printf("Note: the server sent a certificate with a pinned key (%s, "
                "position %d of what it sent), but OpenSSL did not use it in "
@@ -121,26 +121,6 @@ static void sent_hint(struct check *ck, const struct hp_rule_st *r)
                subj, i);
         return;
     }
-}
-
-/* Any rule (in force or expired) for a name of the connection? */
-static const struct hp_rule_st *any_rule(const struct check *ck, size_t *idx)
-{
-    size_t i;
-
-    for (i = 0; i < ck->nnames; i++) {
-        char norm[HP_NAME_MAX];
-        const struct hp_rule_st *r;
-        int is_ip;
-
-        if (hp_name_normalize(ck->names[i], strlen(ck->names[i]), norm,
-                              &is_ip) >= 0 &&
-            (r = hp_pinset_lookup(ck->ps, norm, is_ip)) != NULL) {
-            *idx = i;
-            return r;
-        }
-    }
-    return NULL;
 }
 
 static int finish(struct check *ck, int rc, const char *outcome,
@@ -159,40 +139,76 @@ static int finish(struct check *ck, int rc, const char *outcome,
     return rc;
 }
 
-/* The verdict on a connection that verified (or not: `verified`). */
-static int judge(struct check *ck, int verified, int64_t now)
+static json_object *violation_json(const struct hp_eval_st *e)
 {
-    const struct hp_verdict_st *v = &ck->v;
-    char msg[1024], subj[512], pin[HP_PIN_STRLEN];
-    const struct hp_rule_st *r = v->rule ? v->rule : v->expired;
-    size_t idx = 0;
+    const struct hp_verdict_st *v = &e->v;
+    json_object *o = json_object_new_object();
 
-    if (r == NULL && (r = any_rule(ck, &idx)) == NULL)
-        return finish(ck, CHECK_NO_RULE, "no-rule", "NO RULE");
-    if (ck->json)
-        json_object_object_add(ck->out, "rule", rule_json(r));
-    else
-        print_rule(ck->names[v->rule ? v->name_index : idx], r, now);
-    if (!ck->json) {
+    json_object_object_add(o, "reason", json_object_new_string(
+                                            hp_cli_why_name(v->why)));
+    json_object_object_add(o, "depth", v->bad_depth >= 0
+                                           ? json_object_new_int(v->bad_depth)
+                                           : NULL);
+    json_object_object_add(o, "detail", v->why == HP_WHY_PIN
+                                            ? NULL
+                                            : json_object_new_string(
+                                                  v->detail));
+    json_object_object_add(o, "file", hp_cli_json_str(v->where_file));
+    json_object_object_add(o, "line", json_object_new_int(v->where_line));
+    return o;
+}
+
+/* No rule, but deny pins or a policy of scope "all" were checked. */
+static int judge_unpinned(struct check *ck)
+{
+    char msg[1024];
+
+    snprintf(msg, sizeof(msg), "NO RULE: %s has no rule for \"%s\"; "
+             "programs do not pin it (its chain breaks none of the file's "
+             "deny pins and policy)", ck->pins, ck->names[0]);
+    return finish(ck, CHECK_NO_RULE, "no-rule", msg);
+}
+
+/* The verdict on a connection that was decided (verified or not). */
+static int judge(struct check *ck, int64_t now)
+{
+    const struct hp_eval_st *e = &ck->e;
+    const struct hp_verdict_st *v = &e->v;
+    char msg[1536], why[1024], subj[512], pin[HP_PIN_STRLEN];
+    const struct hp_rule_st *r = v->rule ? v->rule : e->rule;
+    size_t idx = v->rule ? v->name_index : e->rule_name;
+    int mark = v->outcome == HP_PASS ? v->match_depth
+               : v->why == HP_WHY_PIN ? -1 : v->bad_depth;
+
+    if (ck->json) {
+        json_object_object_add(ck->out, "rule", r ? rule_json(r) : NULL);
+    } else {
+        if (r != NULL)
+            print_rule(ck->names[idx], r, now);
+        else
+            printf("Rule:       none for \"%s\"; the file's deny pins and "
+                   "policy apply to every connection\n", ck->names[0]);
         printf("\n");
-        hp_cli_print_chain(stdout, "Chain built by OpenSSL", ck->conn.built,
-                           1, v->outcome == HP_PASS ? v->match_depth : -1,
-                           "matches a pin");
+        hp_cli_print_chain(stdout, "Chain built by OpenSSL", e->conn.built,
+                           1, mark, v->outcome == HP_PASS
+                                        ? "matches a pin"
+                                        : v->why == HP_WHY_DENY
+                                              ? "denied key"
+                                              : "breaks the policy");
         printf("\n");
     }
-    if (!verified) {
+    if (e->stage == HP_EVAL_UNVERIFIED) {
         snprintf(msg, sizeof(msg), "CANNOT VERIFY: OpenSSL rejects this "
                  "server's certificate (%s at depth %d), so every client refuses it "
                  "before any pin is checked; fix that first (--cafile for a "
-                 "private CA)", hp_cli_verify_error(ck->conn.first_error ?
-                 ck->conn.first_error : ck->conn.verify_result),
-                 ck->conn.first_error_depth);
+                 "private CA)", hp_cli_verify_error(hp_cli_eval_error(e)),
+                 e->conn.first_error_depth);
         return finish(ck, CHECK_CONNECT, "unverified", msg);
     }
     switch (v->outcome) {
     case HP_PASS:
-        hp_pin_format(ck->chain[v->match_depth], pin);
-        hp_cli_name(X509_get_subject_name(sk_X509_value(ck->conn.built,
+        hp_pin_format(e->chain[v->match_depth].spki, pin);
+        hp_cli_name(X509_get_subject_name(sk_X509_value(e->conn.built,
                                                         v->match_depth)),
                     subj, sizeof(subj));
         if (ck->json) {
@@ -210,13 +226,15 @@ static int judge(struct check *ck, int verified, int64_t now)
         return finish(ck, CHECK_OK, "pass", msg);
     case HP_FAIL:
     case HP_REPORT:
-        if (!ck->json) {
+        if (ck->json)
+            json_object_object_add(ck->out, "violation", violation_json(e));
+        else if (v->why == HP_WHY_PIN && v->rule != NULL) {
             print_pins(v->rule);
             sent_hint(ck, v->rule);
         }
-        snprintf(msg, sizeof(msg), "%s: no certificate of the built chain "
-                 "has a pinned key; %s", v->outcome == HP_FAIL ? "FAIL"
-                                                               : "MISMATCH",
+        hp_cli_verdict_text(e, why, sizeof(why));
+        snprintf(msg, sizeof(msg), "%s: %s; %s",
+                 v->outcome == HP_FAIL ? "FAIL" : "MISMATCH", why,
                  v->outcome == HP_FAIL
                      ? "programs using hostpin refuse this server"
                      : "the rule is in report mode: programs are not "
@@ -225,13 +243,26 @@ static int judge(struct check *ck, int verified, int64_t now)
                                                             : "report",
                       msg);
     case HP_UNPINNED:
-    default: {
+    default:
+        break;
+    }
+    if (v->exempt) {
+        hp_pin_format(e->chain[e->nchain - 1].spki, pin);
+        snprintf(msg, sizeof(msg), "EXEMPT: the trust anchor %s is an "
+                 "allowed interception CA (allow_interception): programs "
+                 "using hostpin accept this server without checking its "
+                 "pins", pin);
+        return finish(ck, CHECK_OK, "exempt", msg);
+    }
+    if (r == NULL)
+        return judge_unpinned(ck);
+    {
         const char *date = r->expires_text ? r->expires_text : "?";
         int match = -1;
         size_t d;
 
-        for (d = 0; d < ck->nchain && match < 0; d++)
-            if (hp_rule_has_pin(r, ck->chain[d]))
+        for (d = 0; d < e->nchain && match < 0; d++)
+            if (hp_rule_has_pin(r, e->chain[d].spki))
                 match = (int)d;
         if (match >= 0)
             snprintf(msg, sizeof(msg), "NO RULE IN FORCE: the rule expired "
@@ -243,16 +274,14 @@ static int judge(struct check *ck, int verified, int64_t now)
                      "matches its pins)", date);
         return finish(ck, CHECK_NO_RULE, "expired", msg);
     }
-    }
 }
 
 static int run(struct check *ck)
 {
+    struct hp_eval_st *e = &ck->e;
     struct hp_error_st err;
     char buf[1024];
-    const struct hp_rule_st *r;
     int64_t now = (int64_t)time(NULL);
-    size_t idx = 0;
 
     if (ck->json) {
         json_object *names = json_object_new_array();
@@ -278,48 +307,47 @@ static int run(struct check *ck)
                               "lint %s)", buf, ck->pins);
         return finish(ck, CHECK_PINS_FILE, "pins-file-error", buf);
     }
-    if ((r = any_rule(ck, &idx)) == NULL) {
+    hp_cli_evaluate(ck->ps, &ck->t, ck->names, ck->nnames, now, e);
+    switch (e->stage) {
+    case HP_EVAL_NO_RULE:
         snprintf(buf, sizeof(buf), "NO RULE: %s has no rule for \"%s\"%s%s"
                  "%s; programs do not pin it", ck->pins, ck->names[0],
                  ck->nnames > 1 ? " or \"" : "",
                  ck->nnames > 1 ? ck->names[1] : "",
                  ck->nnames > 1 ? "\"" : "");
         return finish(ck, CHECK_NO_RULE, "no-rule", buf);
-    }
-    if (!hp_cli_connect(&ck->t, &ck->conn)) {
-        hp_cli_error("check", "%s", ck->conn.error);
-        if (!ck->json)
-            print_rule(ck->names[idx], r, now);
-        return finish(ck, CHECK_CONNECT, "connect-error", ck->conn.error);
+    case HP_EVAL_CONNECT:
+        hp_cli_error("check", "%s", e->conn.error);
+        if (!ck->json && e->rule != NULL)
+            print_rule(ck->names[e->rule_name], e->rule, now);
+        return finish(ck, CHECK_CONNECT, "connect-error", e->conn.error);
+    default:
+        break;
     }
     if (ck->json) {
         json_object_object_add(ck->out, "address",
-                               json_object_new_string(ck->conn.address));
+                               json_object_new_string(e->conn.address));
         json_object_object_add(ck->out, "verified", json_object_new_boolean(
-            ck->conn.verify_result == X509_V_OK));
-        json_object_object_add(ck->out, "verify_error", ck->conn.verify_result
-            == X509_V_OK ? NULL : json_object_new_string(hp_cli_verify_error(
-                ck->conn.first_error ? ck->conn.first_error
-                                     : ck->conn.verify_result)));
+            e->conn.verify_result == X509_V_OK));
+        json_object_object_add(ck->out, "verify_error", e->conn.verify_result
+            == X509_V_OK ? NULL : json_object_new_string(
+                hp_cli_verify_error(hp_cli_eval_error(e))));
         json_object_object_add(ck->out, "chain",
-                               hp_cli_chain_json(ck->conn.built));
+                               hp_cli_chain_json(e->conn.built));
         json_object_object_add(ck->out, "sent",
-                               hp_cli_chain_json(ck->conn.sent));
+                               hp_cli_chain_json(e->conn.sent));
     } else {
         printf("Server:     %s:%s at %s, %s, SNI %s\n", ck->t.host,
-               ck->t.port, ck->conn.address, ck->conn.protocol,
-               ck->conn.sni[0] ? ck->conn.sni : "(none)");
+               ck->t.port, e->conn.address, e->conn.protocol,
+               e->conn.sni[0] ? e->conn.sni : "(none)");
     }
-    ck->nchain = hp_cli_chain_pins(ck->conn.built, ck->chain, MAX_CHAIN);
-    if (ck->conn.built == NULL || ck->nchain == 0) {
+    if (e->stage == HP_EVAL_NO_CHAIN) {
         snprintf(buf, sizeof(buf), "OpenSSL built no chain from what %s "
-                 "sent", ck->conn.address);
+                 "sent", e->conn.address);
         hp_cli_error("check", "%s", buf);
         return finish(ck, CHECK_CONNECT, "unverified", buf);
     }
-    hp_decide(ck->ps, ck->names, ck->nnames, (const hp_digest *)ck->chain,
-              ck->nchain, now, &ck->v);
-    return judge(ck, ck->conn.verify_result == X509_V_OK, now);
+    return judge(ck, now);
 }
 
 int hp_cli_check(int argc, char **argv)
@@ -373,7 +401,7 @@ int hp_cli_check(int argc, char **argv)
     rc = run(&ck);
     if (ck.out != NULL)
         json_object_put(ck.out);
-    hp_cli_conn_free(&ck.conn);
+    hp_cli_eval_free(&ck.e);
     hp_pinset_free(ck.ps);
     return rc;
 }

@@ -119,12 +119,48 @@ int hp_cli_connect(const struct hp_target_st *t, struct hp_conn_st *c);
 void hp_cli_conn_free(struct hp_conn_st *c);
 const char *hp_cli_verify_error(long code);
 
+/* evaluate.c: a live server judged by the module's decision. */
+enum hp_eval_stage {
+    HP_EVAL_NO_RULE = 0, /* nothing of the pins file concerns the names:
+                            not connected */
+    HP_EVAL_CONNECT,     /* could not connect (conn.error says why) */
+    HP_EVAL_NO_CHAIN,    /* connected, but OpenSSL built no chain */
+    HP_EVAL_UNVERIFIED,  /* decided, but OpenSSL rejects the chain */
+    HP_EVAL_DECIDED      /* verified and decided */
+};
+struct hp_eval_st {
+    enum hp_eval_stage stage;
+    struct hp_conn_st conn;
+    const struct hp_rule_st *rule; /* a rule for a name, in force or not */
+    size_t rule_name;              /* which name it is for */
+    struct hp_cert_info_st chain[HP_CHAIN_MAX]; /* the built chain */
+    size_t nchain;
+    struct hp_verdict_st v;        /* hp_decide_chain's, from DECIDED on */
+};
+/* The rule of the first name that has one (hp_pinset_rule_for), or NULL. */
+const struct hp_rule_st *hp_cli_any_rule(const struct hp_pinset_st *ps,
+                                         const char *const *names,
+                                         size_t nnames, size_t *idx);
+/* The chain as the module describes it; how many, 0 on error. */
+size_t hp_cli_chain_info(const struct hp_pinset_st *ps, STACK_OF(X509) *chain,
+                         struct hp_cert_info_st *out, size_t max);
+/* Connect unless nothing concerns the names, then decide.  1 when a
+ * verdict was reached (stage UNVERIFIED or DECIDED), else 0. */
+int hp_cli_evaluate(const struct hp_pinset_st *ps,
+                    const struct hp_target_st *t, const char *const *names,
+                    size_t nnames, int64_t now, struct hp_eval_st *e);
+/* The verification error to show (the first one OpenSSL met). */
+long hp_cli_eval_error(const struct hp_eval_st *e);
+void hp_cli_eval_free(struct hp_eval_st *e);
+/* Stable short name of a reason: "pin-mismatch", "policy", ... */
+const char *hp_cli_why_name(enum hp_why why);
+/* What a FAIL or REPORT verdict found, in one sentence without a label. */
+void hp_cli_verdict_text(const struct hp_eval_st *e, char *buf, size_t len);
+
 /* certinfo.c: describing certificates and chains. */
 /* `mark` labels the certificate at mark_depth (-1: none). */
 void hp_cli_print_chain(FILE *f, const char *title, STACK_OF(X509) *chain,
                         int built, int mark_depth, const char *mark);
 json_object *hp_cli_chain_json(STACK_OF(X509) *chain);
-/* SPKI pins of a chain's certificates in order; how many, 0 on error. */
-size_t hp_cli_chain_pins(STACK_OF(X509) *chain, hp_digest *out, size_t max);
 
 #endif

@@ -169,4 +169,60 @@ hp_cnf "$HP_WORK/broken.cnf" "$HP_WORK/bad.conf"
 OPENSSL_CONF=$HP_WORK/broken.cnf hp_run "$HOSTPIN" check --pins "$F" "${TLS[@]}" "pinned.test:$GPORT"
 hp_is "provider failing closed: check still connects" 0 "$RC"
 
+# check judges the chain policy as the module does: check and a real
+# connection through OPENSSL_CONF agree, for a passing and a violating
+# chain (RSA-2048 under min_rsa_bits), and for an unpinned host refused by
+# a deny pin.
+R=$HP_WORK/rsa
+hp_pki "$R" rsa
+hp_start_servers "$R"
+RINTER=$(hp_pin_of "$R/ginter.pem")
+policy_conf() { # NAME MIN_RSA_BITS
+    hp_pins_text "$HP_WORK/$1.conf" 'version = 1;' \
+        "policy = { min_rsa_bits = $2; };" \
+        "deny = [ \"sha256/$(hp_pin_of "$R/iroot.pem")\" ];" \
+        'hosts = (' \
+        "  { host = \"pinned.test\"; pins = [ \"sha256/$RINTER\", \"$HP_ZERO_PIN\" ]; }" \
+        ');'
+    hp_cnf "$HP_WORK/$1.cnf" "$HP_WORK/$1.conf"
+}
+# agree DESC WANT(0 allowed, 1 refused) CHECK-EXIT NAME PORT HOST
+agree() {
+    local desc=$1 want=$2 check_rc=$3 name=$4 port=$5 host=$6 rc_s rc_c
+    hp_run "$HOSTPIN" check --pins "$HP_WORK/$name.conf" --cafile "$R/bundle.pem" \
+        --connect 127.0.0.1 "$host:$port"
+    hp_is "$desc: check exits $check_rc" "$check_rc" "$RC"
+    CHECK_OUT=$OUT
+    OPENSSL_CONF=$HP_WORK/$name.cnf hp_run hp_openssl s_client \
+        -connect "127.0.0.1:$port" -servername "$host" -verify_hostname "$host" \
+        -CAfile "$R/bundle.pem" -verify_return_error </dev/null
+    rc_s=$([ "$RC" = 0 ] && echo 0 || echo 1)
+    hp_is "$desc: s_client through OPENSSL_CONF agrees" "$want" "$rc_s"
+    S_OUT=$OUT$ERR
+    if command -v curl >/dev/null && hp_curl_usable; then
+        OPENSSL_CONF=$HP_WORK/$name.cnf hp_run curl -sS -o /dev/null \
+            --cacert "$R/bundle.pem" --resolve "$host:$port:127.0.0.1" \
+            "https://$host:$port/"
+        rc_c=$([ "$RC" = 0 ] && echo 0 || echo 1)
+        hp_is "$desc: curl through OPENSSL_CONF agrees" "$want" "$rc_c"
+    fi
+}
+policy_conf rsa3072 3072
+agree "RSA-2048 chain, min_rsa_bits = 3072" 1 1 rsa3072 "$GPORT" pinned.test
+hp_has "min_rsa_bits: check names the certificate and the setting" "$CHECK_OUT" \
+    "FAIL: certificate 0 (CN=pinned.test, O=Genuine) breaks the policy ($HP_WORK/rsa3072.conf:2): RSA key of 2048 bits, below min_rsa_bits = 3072"
+hp_has "min_rsa_bits: the module says the same" "$S_OUT" \
+    "RSA key of 2048 bits, below min_rsa_bits = 3072"
+hp_lacks "min_rsa_bits: check does not blame the pins" "$CHECK_OUT" "Pins of the rule:"
+policy_conf rsa2048 2048
+agree "RSA-2048 chain, min_rsa_bits = 2048" 0 0 rsa2048 "$GPORT" pinned.test
+hp_has "min_rsa_bits = 2048: pinned intermediate" "$CHECK_OUT" "OK: the key at depth 1"
+agree "deny pin, unpinned host" 1 1 rsa2048 "$IPORT" free.test
+hp_has "deny pin, unpinned host: check says why" "$CHECK_OUT" \
+    "FAIL: certificate 1 (CN=Impostor Root, O=Impostor) has a denied key ($HP_WORK/rsa2048.conf:3): its public key is denied"
+hp_has "deny pin, unpinned host: no rule shown" "$CHECK_OUT" "Rule:       none for \"free.test\""
+agree "deny pin, unpinned host, genuine chain" 0 2 rsa2048 "$GPORT" free.test
+hp_has "deny pin, genuine chain: no rule, nothing broken" "$CHECK_OUT" \
+    "its chain breaks none of the file's deny pins and policy"
+
 hp_done
