@@ -31,9 +31,9 @@ static const char usage_text[] =
     "  --json             print the result as JSON\n"
     "  -h, --help         show this help\n\n"
     "Exit status: 0 satisfied, 1 not satisfied (also in report mode),\n"
-    "2 no rule in force for HOST (and no deny pin or policy refuses it),\n"
-    "3 could not connect or verify, 4 the pins file is unusable, 64 usage\n"
-    "error.\n";
+    "2 no rule in force for HOST, 3 could not connect or verify, 4 the\n"
+    "pins file is unusable, 64 usage error.  A host without a rule gets 1\n"
+    "too when a deny pin or a policy of scope \"all\" refuses its chain.\n";
 
 struct check {
     struct hp_target_st t;

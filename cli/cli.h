@@ -22,6 +22,7 @@ int hp_cli_enable(int argc, char **argv);  /* enable.c */
 int hp_cli_disable(int argc, char **argv); /* enable.c */
 int hp_cli_import(int argc, char **argv); /* import.c */
 int hp_cli_index(int argc, char **argv);  /* index.c */
+int hp_cli_audit(int argc, char **argv);  /* audit.c */
 
 /* util.c */
 void hp_cli_error(const char *cmd, const char *fmt, ...)

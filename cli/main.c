@@ -26,6 +26,8 @@ static const struct command commands[] = {
                              "for the pins file" },
     { "check", hp_cli_check, "does a live server satisfy its rule in the "
                              "pins file?" },
+    { "audit", hp_cli_audit, "every pinned host: passes now? what breaks "
+                             "next? (monitoring plugin)" },
     { "lint", hp_cli_lint, "errors and risky settings in a pins file" },
     { "status", hp_cli_status, "is pinning active in this OpenSSL "
                                "configuration?" },

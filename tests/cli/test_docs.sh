@@ -19,7 +19,7 @@ for page in hostpin.1 hostpin.conf.5 hostpin.7; do
 done
 
 man1=$(groff -man -Tutf8 -P-cbou "$HP_SRC/docs/hostpin.1" 2>/dev/null)
-for c in pin fetch check lint status; do
+for c in pin fetch check audit lint status; do
     hp_has "hostpin(1) documents $c" "$man1" "hostpin $c [OPTION]..."
     for o in $("$HOSTPIN" "$c" --help | grep -Eo -- '--[a-z][a-z-]+' | sort -u); do
         hp_has "hostpin(1) documents $c $o" "$man1" "$o"
