@@ -997,7 +997,7 @@ static void print_lint(const struct hp_lint_item_st *it, void *arg)
 {
     int *warnings = arg;
 
-    if (it->code != HP_LINT_ERROR) {
+    if (!hp_lint_is_error(it->code)) {
         (*warnings)++;
         return;
     }

@@ -20,7 +20,10 @@ static const char usage_text[] =
     "or within the warning window, an expired certificate in a `certs`\n"
     "file, a file or folder writable by others than its owner, a file not\n"
     "readable by every user, a host both in `hosts` and in certs_dir (it\n"
-    "gets the union), a file in certs_dir that pins nothing.\n\n"
+    "gets the union), a file in certs_dir that pins nothing, an exact rule\n"
+    "for a public suffix (com, co.uk, github.io: public suffix list).\n"
+    "include_subdomains on a public suffix is an error, though the module\n"
+    "loads such a file.\n\n"
     "Options:\n"
     "  --strict           exit 1 on warnings too\n"
     "  --warn-days DAYS   warn about `expires` closer than DAYS (default "
@@ -39,7 +42,7 @@ struct lint_run {
 static void on_item(const struct hp_lint_item_st *it, void *arg)
 {
     struct lint_run *lr = arg;
-    int err = it->code == HP_LINT_ERROR;
+    int err = hp_lint_is_error(it->code);
 
     if (err)
         lr->nerr++;
@@ -115,18 +118,24 @@ int hp_cli_lint(int argc, char **argv)
         lr.warnings = json_object_new_array();
     }
     valid = hp_conf_lint_file(file, &lo, on_item, &lr, &ps) == 1;
+    /* ps: the loader (and so the module) accepts the file, errors or not. */
     rc = !valid || (strict && lr.nwarn > 0) ? 1 : 0;
     if (lr.json) {
         json_object *o = json_object_new_object();
 
         json_object_object_add(o, "file", json_object_new_string(file));
         json_object_object_add(o, "valid", json_object_new_boolean(valid));
+        json_object_object_add(o, "loads", json_object_new_boolean(ps != NULL));
         json_object_object_add(o, "hosts", json_object_new_int64(
                                                ps ? (int64_t)ps->nrules : 0));
         json_object_object_add(o, "errors", lr.errors);
         json_object_object_add(o, "warnings", lr.warnings);
         json_object_object_add(o, "exit", json_object_new_int(rc));
         hp_cli_json_print(o);
+    } else if (!valid && ps != NULL) {
+        printf("%s: INVALID, %d error%s: hostpin would load this file, but "
+               "it breaks connections it was not meant to touch: fix it "
+               "first\n", file, lr.nerr, lr.nerr == 1 ? "" : "s");
     } else if (!valid) {
         printf("%s: INVALID, %d error%s: where hostpin uses this file, every "
                "TLS client verification fails (on_error = fail-closed) or "

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin: make pins, test live servers, lint the pins file, show status. */
 #include <libconfig.h>
+#include <libpsl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,6 +76,8 @@ static void version(void)
     printf("libconfig %d.%d.%d\n", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
            LIBCONFIG_VER_REVISION);
     printf("json-c %s\n", json_c_version());
+    printf("libpsl %s (public suffix list: %s)\n", psl_get_version(),
+           psl_dist_filename());
 }
 
 int main(int argc, char **argv)

@@ -232,7 +232,7 @@ int hp_parse_expiry(const char *text, int64_t *out);
  * again to find what the loader silently tolerates (repeated hosts and pins,
  * missing backups, dates, certificate validity, file permissions). */
 enum hp_lint_code {
-    HP_LINT_ERROR = 0,    /* the loader refused the file (the only error) */
+    HP_LINT_ERROR = 0,    /* the loader refused the file */
     HP_LINT_NO_BACKUP,    /* a host with fewer than two distinct pins */
     HP_LINT_DUP_HOST,     /* same host as an earlier entry once normalised */
     HP_LINT_DUP_PIN,      /* a pin repeated within one host entry */
@@ -242,8 +242,13 @@ enum hp_lint_code {
     HP_LINT_WRITABLE,     /* file or folder writable by others than owner */
     HP_LINT_UNREADABLE,   /* file not readable by every user */
     HP_LINT_MERGED,       /* certs_dir adds pins to a `hosts` entry */
-    HP_LINT_IGNORED_FILE  /* a file in certs_dir that pins nothing */
+    HP_LINT_IGNORED_FILE, /* a file in certs_dir that pins nothing */
+    HP_LINT_PUBLIC_SUFFIX, /* an exact rule for a public suffix */
+    /* Errors the loader tolerates on purpose (lint_psl.c): */
+    HP_LINT_PUBLIC_SUFFIX_SUBDOMAINS /* include_subdomains on a suffix */
 };
+/* Is an item of this code an error (the file must not be used as is)? */
+int hp_lint_is_error(enum hp_lint_code code);
 
 struct hp_lint_item_st {
     enum hp_lint_code code;
@@ -262,9 +267,11 @@ struct hp_lint_opts_st {
 
 /* Lint a pins file.  If hp_conf_load_file refuses it, `cb` is called once
  * with HP_LINT_ERROR and the loader's error, and 0 is returned.  Otherwise
- * `cb` is called for each warning, ordered by file and line, and 1 is
- * returned; *out (if not NULL) receives the loaded pin set, which the
- * caller frees.  Returns -1 (after an HP_LINT_ERROR) if out of memory. */
+ * `cb` is called for each finding, ordered by file and line, and 1 is
+ * returned, or 0 if one of them is an error (hp_lint_is_error) that the
+ * loader tolerates; *out (if not NULL) receives the loaded pin set, which
+ * the caller frees.  Returns -1 (after an HP_LINT_ERROR) if out of
+ * memory. */
 int hp_conf_lint_file(const char *path, const struct hp_lint_opts_st *opts,
                       hp_lint_fn cb, void *arg, struct hp_pinset_st **out);
 /* Stable short name of a code for scripts, e.g. "duplicate-host". */

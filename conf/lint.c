@@ -53,8 +53,14 @@ struct pin_ent {
 static const char *const code_names[] = {
     "error",   "no-backup",    "duplicate-host",      "duplicate-pin",
     "expired", "expires-soon", "certificate-expired", "writable",
-    "unreadable", "certs-dir-merged", "ignored-file"
+    "unreadable", "certs-dir-merged", "ignored-file", "public-suffix",
+    "public-suffix-subdomains"
 };
+
+int hp_lint_is_error(enum hp_lint_code code)
+{
+    return code == HP_LINT_ERROR || code == HP_LINT_PUBLIC_SUFFIX_SUBDOMAINS;
+}
 
 const char *hp_lint_code_name(enum hp_lint_code code)
 {
@@ -386,6 +392,7 @@ static void walk(struct linter *l, config_t *cfg,
         if (e[i].first < 0)
             lint_host(l, config_setting_get_elem(hosts, (unsigned)i), &e[i]);
     hp_lint_rules(l, ps);
+    hp_lint_psl(l, ps);
     hp_lint_certs_dir(l, config_lookup(cfg, "certs_dir"), ps);
     for (i = 0; i < n; i++)
         free(e[i].norm);
@@ -454,11 +461,14 @@ int hp_conf_lint_file(const char *path, const struct hp_lint_opts_st *opts,
     } else {
         if (l.n > 1)
             qsort(l.items, l.n, sizeof(*l.items), cmp_item);
-        for (i = 0; i < l.n; i++)
+        for (i = 0; i < l.n; i++) {
             cb(&l.items[i].it, arg);
+            if (hp_lint_is_error(l.items[i].it.code))
+                ret = 0;
+        }
     }
     linter_free(&l);
-    if (out != NULL && ret == 1)
+    if (out != NULL && ret >= 0)
         *out = ps;
     else
         hp_pinset_free(ps);

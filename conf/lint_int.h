@@ -34,4 +34,7 @@ void hp_lint_rules(struct linter *l, const struct hp_pinset_st *ps);
 void hp_lint_certs_dir(struct linter *l, const config_setting_t *s,
                        const struct hp_pinset_st *ps);
 
+/* lint_psl.c: rules for public suffixes (libpsl). */
+void hp_lint_psl(struct linter *l, const struct hp_pinset_st *ps);
+
 #endif

@@ -254,4 +254,62 @@ hp_cnf "$D/bad.cnf" "$D/badpin.conf"
 OPENSSL_CONF=$D/bad.cnf hp_run "$HOSTPIN" status
 hp_has "the module refuses what lint refuses" "$OUT" "badpin.conf:3: pin \"sha256/abc\""
 
+# Public suffixes (libpsl): include_subdomains on one is an error, an exact
+# rule a warning; a registrable domain, an intranet name and an IP are not
+# suffixes.
+lint_file psl 'version = 1;' 'hosts = (' \
+    "  { host = \"com\"; include_subdomains = true; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"co.uk\"; include_subdomains = true; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"github.io\"; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"example.com\"; include_subdomains = true; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"example.github.io\"; include_subdomains = true; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"localhost\"; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"intranet\"; include_subdomains = true; pins = [ \"$A\", \"$B\" ]; }," \
+    "  { host = \"127.0.0.1\"; pins = [ \"$A\", \"$B\" ]; }" ');'
+hp_run "$HOSTPIN" lint psl.conf
+hp_is "public suffixes: exit 1" 1 "$RC"
+hp_has "com with include_subdomains: error" "$OUT" \
+    "psl.conf:3: error: host \"com\" is a public suffix (public suffix list): include_subdomains = true pins every site under it"
+hp_has "co.uk with include_subdomains: error" "$OUT" \
+    "psl.conf:4: error: host \"co.uk\" is a public suffix (public suffix list): include_subdomains = true"
+hp_has "github.io (private section), exact: warning" "$OUT" \
+    "psl.conf:5: warning: host \"github.io\" is a public suffix (public suffix list): the rule pins the suffix itself"
+hp_has "the summary says the module would still load it" "$OUT" \
+    "psl.conf: INVALID, 2 errors: hostpin would load this file"
+hp_is "public suffixes: nothing about the others" 4 "$(wc -l <<<"$OUT")"
+lint_file psl2 'version = 1;' 'hosts = (' \
+    "  { host = \"github.io\"; include_subdomains = true; pins = [ \"$A\", \"$B\" ]; }" ');'
+hp_expect "github.io with include_subdomains: error" 1 \
+    "psl2.conf:3: error: host \"github.io\" is a public suffix" "$HOSTPIN" lint psl2.conf
+lint_file psl3 'version = 1;' 'hosts = (' \
+    "  { host = \"github.io\"; pins = [ \"$A\", \"$B\" ]; }" ');'
+hp_expect "an exact rule for a suffix alone: valid" 0 "psl3.conf: valid, 1 host, 1 warning" \
+    "$HOSTPIN" lint psl3.conf
+hp_expect "an exact rule for a suffix, --strict" 1 "warning" "$HOSTPIN" lint --strict psl3.conf
+hp_run "$HOSTPIN" lint --json psl.conf
+hp_json_ok "public suffixes, json" "$OUT"
+hp_has "json: code of the error" "$OUT" '"code": "public-suffix-subdomains"'
+hp_has "json: code of the warning" "$OUT" '"code": "public-suffix"'
+hp_has "json: not valid" "$OUT" '"valid": false'
+hp_has "json: but the module loads it" "$OUT" '"loads": true'
+# enable refuses it, as it refuses every file lint finds errors in.
+printf '%s\n' 'openssl_conf = openssl_init' '[openssl_init]' >"$D/sys.cnf"
+hp_expect "enable refuses a file with a suffix error" 1 \
+    "psl.conf:3: error: host \"com\" is a public suffix" \
+    "$HOSTPIN" enable --openssl-cnf "$D/sys.cnf" --pins "$D/psl.conf" \
+    --module "$HP_MODULES/hostpin.so" --dry-run
+# The module loads the same file (a deliberate difference, hostpin.conf(5)):
+# the genuine server is reached, so the file was not refused (fail-closed
+# would refuse every verification).
+hp_server gen "$D/pki/gleaf.pem" "$D/pki/gleaf.key" -cert_chain "$D/pki/ginter.pem"
+hp_cnf "$D/psl.cnf" "$D/psl.conf"
+OPENSSL_CONF=$D/psl.cnf hp_run hp_openssl s_client -connect "127.0.0.1:$HP_PORT" \
+    -servername pinned.test -verify_hostname pinned.test -CAfile "$D/pki/bundle.pem" \
+    -verify_return_error </dev/null
+hp_is "the module loads a file with a suffix error" 0 "$RC"
+# libpsl is the command's alone: a program using OpenSSL never loads it.
+for m in hostpin.so hostpin-core.so; do
+    hp_is "$m does not link libpsl" "" "$(ldd "$HP_MODULES/$m" | grep psl || true)"
+done
+
 hp_done
