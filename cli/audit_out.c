@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin audit's outputs: a table for people (its first line is a
  * monitoring plugin's status line), JSON, and a node_exporter textfile
- * collector file, replaced atomically so that the collector never reads
- * half a file. */
+ * collector file, replaced atomically (hp_cli_atomic_open) so that the
+ * collector never reads half a file. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "audit.h"
 
@@ -330,35 +327,14 @@ static void write_metrics(const struct hp_audit_st *a, FILE *f)
 
 int hp_audit_write_prometheus(const struct hp_audit_st *a, const char *path)
 {
-    const char *slash = strrchr(path, '/');
     char tmp[4096];
-    FILE *f = NULL;
-    int fd, ok;
+    FILE *f = hp_cli_atomic_open(path, tmp, sizeof(tmp));
 
-    /* A hidden name in the same folder: the collector reads only *.prom
-     * files, and rename() is atomic only within one file system. */
-    if (slash == NULL)
-        snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", path);
-    else
-        snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - path),
-                 path, slash + 1);
-    if ((fd = mkstemp(tmp)) < 0 || (f = fdopen(fd, "w")) == NULL) {
-        hp_cli_error("audit", "cannot write %s: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        return 0;
+    if (f != NULL) {
+        write_metrics(a, f);
+        if (hp_cli_atomic_commit(f, tmp, path))
+            return 1;
     }
-    /* mkstemp makes it 0600; node_exporter often runs as another user. */
-    fchmod(fd, 0644);
-    write_metrics(a, f);
-    ok = fflush(f) == 0 && fsync(fd) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        hp_cli_error("audit", "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return 0;
-    }
-    return 1;
+    hp_cli_error("audit", "cannot write %s: %s", path, strerror(errno));
+    return 0;
 }

@@ -23,6 +23,7 @@ int hp_cli_disable(int argc, char **argv); /* enable.c */
 int hp_cli_import(int argc, char **argv); /* import.c */
 int hp_cli_index(int argc, char **argv);  /* index.c */
 int hp_cli_audit(int argc, char **argv);  /* audit.c */
+int hp_cli_suggest(int argc, char **argv); /* suggest.c */
 
 /* util.c */
 void hp_cli_error(const char *cmd, const char *fmt, ...)
@@ -45,6 +46,13 @@ void hp_cli_date(int64_t t, char *buf, size_t len); /* YYYY-MM-DD UTC */
 void hp_cli_json_print(json_object *o); /* prints and frees */
 /* A JSON string, or JSON null for NULL. */
 json_object *hp_cli_json_str(const char *s);
+/* Replace `path` atomically: write to the returned stream (a temporary
+ * file, name in tmp, mode 0644, in path's folder), then commit.  NULL
+ * with errno set on failure. */
+FILE *hp_cli_atomic_open(const char *path, char *tmp, size_t len);
+/* Flush, sync and rename tmp over path (path NULL: only flush and close,
+ * the caller unlinks tmp); closes f.  1, or 0 (tmp removed) with errno. */
+int hp_cli_atomic_commit(FILE *f, const char *tmp, const char *path);
 
 /* osslconf.c: the OpenSSL configuration this environment loads. */
 struct hp_osslconf_st {

@@ -29,6 +29,8 @@ static const struct command commands[] = {
                              "pins file?" },
     { "audit", hp_cli_audit, "every pinned host: passes now? what breaks "
                              "next? (monitoring plugin)" },
+    { "suggest", hp_cli_suggest, "a pins file learnt from report mode's "
+                                 "reports" },
     { "lint", hp_cli_lint, "errors and risky settings in a pins file" },
     { "status", hp_cli_status, "is pinning active in this OpenSSL "
                                "configuration?" },

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the subcommands: messages, names, times, pins. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <getopt.h>
 #include <openssl/bio.h>
@@ -162,4 +165,42 @@ void hp_cli_json_print(json_object *o)
 json_object *hp_cli_json_str(const char *s)
 {
     return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+FILE *hp_cli_atomic_open(const char *path, char *tmp, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    FILE *f;
+    int fd;
+
+    /* A hidden name in the same folder: rename() is atomic only within
+     * one file system, and readers of *.conf or *.prom skip it. */
+    if (slash == NULL)
+        snprintf(tmp, len, ".%s.XXXXXX", path);
+    else
+        snprintf(tmp, len, "%.*s/.%s.XXXXXX", (int)(slash - path), path,
+                 slash + 1);
+    if ((fd = mkstemp(tmp)) < 0)
+        return NULL;
+    /* mkstemp makes it 0600: the file is for other users too (a pins
+     * file every program reads, node_exporter's collector). */
+    if (fchmod(fd, 0644) != 0 || (f = fdopen(fd, "w+")) == NULL) {
+        close(fd);
+        unlink(tmp);
+        return NULL;
+    }
+    return f;
+}
+
+int hp_cli_atomic_commit(FILE *f, const char *tmp, const char *path)
+{
+    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+
+    ok = fclose(f) == 0 && ok;
+    if (ok && path != NULL && rename(tmp, path) == 0)
+        return 1;
+    if (path == NULL && ok)
+        return 1;
+    unlink(tmp);
+    return 0;
 }

@@ -19,7 +19,7 @@ for page in hostpin.1 hostpin.conf.5 hostpin.7; do
 done
 
 man1=$(groff -man -Tutf8 -P-cbou "$HP_SRC/docs/hostpin.1" 2>/dev/null)
-for c in pin fetch check audit lint status; do
+for c in pin fetch check audit suggest lint status; do
     hp_has "hostpin(1) documents $c" "$man1" "hostpin $c [OPTION]..."
     for o in $("$HOSTPIN" "$c" --help | grep -Eo -- '--[a-z][a-z-]+' | sort -u); do
         hp_has "hostpin(1) documents $c $o" "$man1" "$o"
@@ -32,7 +32,8 @@ for k in version mode reload_interval hosts certs_dir host \
 done
 man7=$(groff -man -Tutf8 -P-cbou "$HP_SRC/docs/hostpin.7" 2>/dev/null)
 for s in "ENABLING HOSTPIN" "For one process" "For the whole system" \
-    "WHAT IS NOT COVERED" "READING A REFUSAL" "OPENSSL_CONF" "on_error"; do
+    "WHAT IS NOT COVERED" "READING A REFUSAL" "OPENSSL_CONF" "on_error" \
+    "ROLLING OUT PINS" "hostpin suggest" "hostpin audit"; do
     hp_has "hostpin(7): $s" "$man7" "$s"
 done
 
