@@ -116,16 +116,13 @@ void hp_cli_verdict_text(const struct hp_eval_st *e, char *buf, size_t len)
                  "key");
         break;
     case HP_WHY_POLICY:
-        snprintf(buf, len, "certificate %d (%s) breaks the policy (%s:%d): "
-                 "%s", v->bad_depth, subj, v->where_file ? v->where_file
-                                                         : "?",
-                 v->where_line, v->detail);
-        break;
     case HP_WHY_DENY:
-        snprintf(buf, len, "certificate %d (%s) has a denied key (%s:%d): "
-                 "%s", v->bad_depth, subj, v->where_file ? v->where_file
-                                                         : "?",
-                 v->where_line, v->detail);
+        snprintf(buf, len, "certificate %d (%s) %s (%s:%d): %s",
+                 v->bad_depth, subj, v->why == HP_WHY_POLICY
+                                         ? "breaks the policy"
+                                         : "has a denied key",
+                 v->where_file ? v->where_file : "?", v->where_line,
+                 v->detail);
         break;
     case HP_WHY_NONE:
     default:
