@@ -33,6 +33,10 @@ if [[ ${LD_PRELOAD:-} == *libasan* ]]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 fi
 
+# curl cannot load an instrumented hostpin.so: it needs the ASan runtime
+# preloaded, under which curl deadlocks (hp_curl_usable).
+hp_cli_curl() { command -v curl >/dev/null && [ -z "$HP_PRELOAD" ]; }
+
 # hp_openssl ARGS...: the openssl command, able to load hostpin.so.
 hp_openssl() {
     if [ -n "$HP_PRELOAD" ]; then

@@ -199,7 +199,7 @@ agree() {
     rc_s=$([ "$RC" = 0 ] && echo 0 || echo 1)
     hp_is "$desc: s_client through OPENSSL_CONF agrees" "$want" "$rc_s"
     S_OUT=$OUT$ERR
-    if command -v curl >/dev/null && hp_curl_usable; then
+    if hp_cli_curl; then
         OPENSSL_CONF=$HP_WORK/$name.cnf hp_run curl -sS -o /dev/null \
             --cacert "$R/bundle.pem" --resolve "$host:$port:127.0.0.1" \
             "https://$host:$port/"

@@ -36,7 +36,7 @@ clients=0
 sc pinned.test "$GPORT" && clients=$((clients + 1))
 sc pinned.test "$GPORT" && clients=$((clients + 1))
 sc deep.api.pinned.test "$GPORT" && clients=$((clients + 1))
-if command -v curl >/dev/null && hp_curl_usable; then
+if hp_cli_curl; then
     curl -sS -o /dev/null --cacert "$P/bundle.pem" \
         --resolve "pinned.test:$GPORT:127.0.0.1" "https://pinned.test:$GPORT/" &&
         clients=$((clients + 1))
@@ -80,7 +80,7 @@ for h in pinned.test deep.api.pinned.test; do
     hp_is "enforced proposal: impostor refused ($h)" 1 "$RC"
     hp_has "enforced proposal: refused by the pins ($h)" "$OUT$ERR" "certificate chain does not match the pins"
 done
-if command -v curl >/dev/null && hp_curl_usable; then
+if hp_cli_curl; then
     OPENSSL_CONF=$HP_WORK/enforce.cnf hp_run curl -sS -o /dev/null --cacert "$P/bundle.pem" \
         --resolve "pinned.test:$IPORT:127.0.0.1" "https://pinned.test:$IPORT/"
     hp_is "enforced proposal: curl refuses the impostor" 1 "$([ "$RC" -ne 0 ] && echo 1)"
