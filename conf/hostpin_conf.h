@@ -71,6 +71,8 @@ struct hp_pinset_st {
     size_t nrules;
     uint32_t *table;        /* open addressing: rule index + 1, 0 = empty */
     size_t tmask;
+    uint32_t *ctable;       /* by parent name: first child rule + 1 */
+    uint32_t *cnext;        /* per rule: next rule of the same parent + 1 */
     size_t nduplicates;     /* host entries ignored as repeats (lint warns) */
     int reload_interval;    /* seconds between checks for a changed file */
     char **files;           /* names that rules' `file` point into */
@@ -146,6 +148,50 @@ const struct hp_rule_st *hp_pinset_rule_for(const struct hp_pinset_st *ps,
                                             const char *name);
 const struct hp_rule_st *hp_pinset_find_exact(const struct hp_pinset_st *ps,
                                               const char *name, size_t len);
+/* Every exact rule for a name one label under `parent` (normalised, len
+ * bytes): fn(rule, arg) for each, in no set order. */
+void hp_pinset_children(const struct hp_pinset_st *ps, const char *parent,
+                        size_t len,
+                        void (*fn)(const struct hp_rule_st *, void *),
+                        void *arg);
+
+/* ---- The names of a connection (names.c): the name rule --------------
+ * If the client could accept the certificate for a pinned name, that
+ * name's pins apply.  A client that named the host by a usable name (SNI,
+ * a verify-parameter host or IP) is decided by those names; one that named
+ * none, or only names that are not host names, by the peer's address and
+ * every name the leaf certifies (hp_names_add*, the caller's part). */
+#define HP_NAMES_INLINE 8
+struct hp_names_st {
+    const char **v;         /* the names, as given or copied */
+    size_t n, cap;
+    char **owned;           /* copies, freed by hp_names_free */
+    size_t nowned;
+    int usable;             /* the client gave a usable name */
+    int odd;                /* it gave a name that is not a host name */
+    int from_cert;          /* names were taken from the certificate */
+    int incomplete;         /* out of memory: refuse, decide nothing */
+    const char *inline_v[HP_NAMES_INLINE];
+};
+void hp_names_init(struct hp_names_st *nm);
+void hp_names_free(struct hp_names_st *nm);
+/* A name the client gave (not copied: it must outlive the list). */
+void hp_names_given(struct hp_names_st *nm, const char *name);
+/* Names of the fallback, copied: a DNS name or an IP the leaf certifies
+ * (a wildcard adds every rule it could stand for), the peer's address. */
+void hp_names_add(struct hp_names_st *nm, const char *s, size_t len);
+void hp_names_add_cert_dns(struct hp_names_st *nm,
+                           const struct hp_pinset_st *ps, const char *s,
+                           size_t len);
+void hp_names_add_ip(struct hp_names_st *nm, const unsigned char *addr,
+                     size_t len);
+/* Is this a name a client can mean: a host name (labels of letters,
+ * digits, '-' and '_', at most one trailing dot, 253 bytes at most) or an
+ * IP literal? */
+int hp_name_usable(const char *name, size_t len);
+/* The host name an odd name stands for, with spaces, controls and dots
+ * cut from both ends; its length, or -1 if there is none. */
+int hp_name_clean(const char *in, size_t len, char out[HP_NAME_MAX]);
 
 /* Is the rule enforced at `now` (UTC seconds)? */
 int hp_rule_active(const struct hp_rule_st *r, int64_t now);
