@@ -114,6 +114,54 @@ int hp_conf_load_string(const char *text, const char *name,
                         struct hp_error_st *err);
 void hp_pinset_free(struct hp_pinset_st *ps);
 
+/* File trust (trust.c): may only root or the program's effective user
+ * change this file (st: its fstat) and the folders on the way to it?
+ * 1, or 0 with `why` saying "not trusted: ..." and what to do.  _st checks
+ * the file alone, for one in a folder already checked.  hp_trust_folder:
+ * a folder all of whose files are read, which others may not add to
+ * (sticky or not). */
+struct stat;
+int hp_trust_file(const struct stat *st, const char *path, char *why,
+                  size_t len);
+int hp_trust_file_st(const struct stat *st, char *why, size_t len);
+int hp_trust_folder(const char *path, char *why, size_t len);
+
+/* The files and folders a pin set was read from (sources.c), with what
+ * stat said of each when it was read. */
+#include <sys/types.h>
+#include <time.h>
+struct hp_source_st {
+    char *path;
+    int exists;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    mode_t mode;
+    uid_t uid;
+    struct timespec mtime, ctime;
+};
+struct hp_sources_st {
+    struct hp_source_st *v;
+    size_t n, cap;
+    int incomplete;          /* out of memory: treat as changed */
+};
+/* Record a file or folder as read (st NULL: it does not exist); s NULL:
+ * the list a load on this thread is collecting into, if any. */
+void hp_sources_add(struct hp_sources_st *s, const char *path,
+                    const struct stat *st);
+/* Collect what loads on this thread read into s (NULL: stop); returns
+ * the previous collector. */
+struct hp_sources_st *hp_sources_collect(struct hp_sources_st *s);
+void hp_sources_free(struct hp_sources_st *s);
+/* Has any of them changed (or appeared, or gone) since it was read? */
+int hp_sources_changed(const struct hp_sources_st *s);
+/* Was one of them, as read, written in place less than window_ms before
+ * or after `now` (its modification and change times equal)?  Then *until
+ * is when it settles and *which names it. */
+int hp_sources_unsettled(const struct hp_sources_st *s,
+                         const struct timespec *now, int window_ms,
+                         struct timespec *until, const char **which);
+
 /* Format "file:line: msg" (or "file: msg") into buf. */
 void hp_error_format(const struct hp_error_st *err, char *buf, size_t len);
 
@@ -276,7 +324,6 @@ enum hp_lint_code {
     HP_LINT_EXPIRED,      /* `expires` is in the past: rule not enforced */
     HP_LINT_EXPIRES_SOON, /* `expires` within the warning window */
     HP_LINT_CERT_EXPIRED, /* a certificate in a `certs` file has expired */
-    HP_LINT_WRITABLE,     /* file or folder writable by others than owner */
     HP_LINT_UNREADABLE,   /* file not readable by every user */
     HP_LINT_MERGED,       /* certs_dir adds pins to a `hosts` entry */
     HP_LINT_IGNORED_FILE  /* a file in certs_dir that pins nothing */

@@ -52,8 +52,7 @@ struct pin_ent {
 
 static const char *const code_names[] = {
     "error",   "no-backup",    "duplicate-host",      "duplicate-pin",
-    "expired", "expires-soon", "certificate-expired", "writable",
-    "unreadable", "certs-dir-merged", "ignored-file"
+    "expired", "expires-soon", "certificate-expired", "unreadable", "certs-dir-merged", "ignored-file"
 };
 
 const char *hp_lint_code_name(enum hp_lint_code code)
