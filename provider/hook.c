@@ -258,11 +258,23 @@ static void cert_details(X509 *x, struct hp_cert_info_st *c)
     c->is_ca = (ex & EXFLAG_BCONS) != 0 && (ex & EXFLAG_CA) != 0;
 }
 
+/* OpenSSL keeps at most ERR_MAX_DATA_SIZE (1024) bytes of an error's text,
+ * and keeps nothing at all of a longer one (ERR_vset_error): a long
+ * message is cut here, saying where the whole of it is. */
+#define HP_ERR_ROOM 1000
+
 static int refuse(X509_STORE_CTX *ctx, int reason, const char *msg)
 {
+    static const char more[] = " [...] (the whole message: syslog, "
+                               "hostpin log)";
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    size_t len = strlen(msg);
 
-    HP_RAISE(reason, "%s", msg);
+    if (len < HP_ERR_ROOM)
+        HP_RAISE(reason, "%s", msg);
+    else
+        HP_RAISE(reason, "%.*s%s", (int)(HP_ERR_ROOM - sizeof(more)), msg,
+                 more);
     X509_STORE_CTX_set_error_depth(ctx, 0);
     if (chain != NULL && sk_X509_num(chain) > 0)
         X509_STORE_CTX_set_current_cert(ctx, sk_X509_value(chain, 0));
