@@ -83,12 +83,15 @@ int hp_cli_index(int argc, char **argv)
         enum hp_index_state st = hp_index_verify(pins, NULL, why,
                                                  sizeof(why));
 
-        printf("%s: %s\n", path,
+        printf("%s: %s%s\n", path,
                st == HP_INDEX_OK ? why
                : st == HP_INDEX_MISSING
                    ? "no index; the pins file is parsed (run hostpin index "
                      "for large files)"
-                   : why);
+                   : why,
+               st == HP_INDEX_UNTRUSTED
+                   ? " (not used: the pins file is parsed instead)"
+                   : "");
         return st == HP_INDEX_OK ? 0 : 1;
     }
     if (!hp_index_write(pins, NULL, 0, &n, &err)) {

@@ -175,6 +175,8 @@ static const char *index_state(const char *pins, char *why, size_t len)
         return "none";
     case HP_INDEX_STALE:
         return "stale";
+    case HP_INDEX_UNTRUSTED:
+        return "untrusted (not used)";
     default:
         return "invalid";
     }

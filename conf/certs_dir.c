@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include <openssl/bio.h>
@@ -77,14 +78,14 @@ static int add_cert(struct hp_rule_st *r, size_t *cap, X509 *x,
 }
 
 int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
-                      const char **why)
+                      int folder_checked, const char **why)
 {
     size_t len = 0, count = 0;
     char *data;
     int good = 1;
 
-    if ((data = hp_conf_read_small(path, HP_MAX_CERT_FILE, &len, why)) ==
-        NULL)
+    if ((data = hp_conf_read_small(path, HP_MAX_CERT_FILE, folder_checked,
+                                   &len, why)) == NULL)
         return 0;
     if (strstr(data, "-----BEGIN") != NULL) {
         BIO *b = BIO_new_mem_buf(data, (int)len);
@@ -299,7 +300,7 @@ static int load_host_files(struct dir_load *dl, struct hp_rule_st *r,
         int rc;
 
         snprintf(path, sizeof(path), "%s/%s", dl->dir, f[i].name);
-        if ((rc = hp_certs_add_file(r, &cap, path, &why)) <= 0) {
+        if ((rc = hp_certs_add_file(r, &cap, path, 1, &why)) <= 0) {
             dir_err(dl, "certs_dir: certificate file \"%s\": %s", path, why);
             return 0;
         }
@@ -336,6 +337,19 @@ int hp_certs_dir_load(struct hp_pinset_st *ps, const config_setting_t *s,
         dir_err(&dl, "certs_dir \"%s\": cannot read the folder: %s", dl.dir,
                 why);
         return 0;
+    }
+    {
+        struct stat st;
+
+        hp_sources_add(NULL, dl.dir, stat(dl.dir, &st) == 0 ? &st : NULL);
+    }
+    /* Each file of the folder pins its host: nobody else may add one. */
+    if (!hp_trust_folder(dl.dir, dl.err->msg, sizeof(dl.err->msg))) {
+        char msg[sizeof(dl.err->msg)];
+
+        memcpy(msg, dl.err->msg, sizeof(msg));
+        dir_err(&dl, "certs_dir: %s", msg);
+        goto out;
     }
     if (bad != NULL) {
         dir_err(&dl, "certs_dir \"%s\": file \"%s\" is not named after a "

@@ -7,10 +7,13 @@
 
 #include "hostpin_conf.h"
 
-/* load.c: a whole regular file of at most `max` bytes, NUL-terminated;
- * NULL with *why set otherwise. */
-char *hp_conf_read_small(const char *path, long max, size_t *len,
-                         const char **why);
+/* load.c: a whole regular file of at most `max` bytes, NUL-terminated,
+ * that only trusted users can change (trust.c; folder_checked: its folder
+ * was checked with hp_trust_folder); NULL with *why set otherwise, and
+ * hp_conf_untrusted(*why) says whether it was refused as untrusted. */
+char *hp_conf_read_small(const char *path, long max, int folder_checked,
+                         size_t *len, const char **why);
+int hp_conf_untrusted(const char *why);
 
 /* load.c: append a pin to r's array (room for *cap, grown as needed). */
 int hp_rule_add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d);
@@ -19,7 +22,7 @@ int hp_rule_add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d);
  * pins array has room for *cap) and is kept in r->certs.  1 on success;
  * 0 (file unusable) or -1 (out of memory) with *why set. */
 int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
-                      const char **why);
+                      int folder_checked, const char **why);
 
 /* The top-level `certs_dir` setting s, found in `file` (for messages):
  * each HOST.cer, HOST.crt or HOST.pem pins HOST, added to the `hosts`

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The decision core: deny pins, chain policy and pins, on plain data. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostpin_conf.h"
@@ -258,13 +259,24 @@ void hp_decide(const struct hp_pinset_st *ps, const char *const *names,
                size_t nnames, const hp_digest *chain, size_t nchain,
                int64_t now, struct hp_verdict_st *v)
 {
-    struct hp_cert_info_st info[16];
+    struct hp_cert_info_st small[16], *info = small;
     size_t i;
 
-    if (nchain > 16)
-        nchain = 16;
-    memset(info, 0, sizeof(info));
+    /* Any length of chain: a certificate left out could be the one that
+     * is denied, or the only one that is pinned. */
+    if (nchain > 16 && (info = calloc(nchain, sizeof(*info))) == NULL) {
+        memset(v, 0, sizeof(*v));
+        v->outcome = HP_FAIL;
+        v->why = HP_WHY_PIN; /* refused, and said why in detail */
+        v->bad_depth = -1;
+        v->match_depth = -1;
+        snprintf(v->detail, sizeof(v->detail), "out of memory");
+        return;
+    }
+    memset(info, 0, (nchain > 16 ? nchain : 16) * sizeof(*info));
     for (i = 0; i < nchain; i++)
         memcpy(info[i].spki, chain[i], HP_DIGEST_LEN);
     hp_decide_chain(ps, names, nnames, info, nchain, 0, now, v);
+    if (info != small)
+        free(info);
 }

@@ -71,6 +71,8 @@ struct hp_pinset_st {
     size_t nrules;
     uint32_t *table;        /* open addressing: rule index + 1, 0 = empty */
     size_t tmask;
+    uint32_t *ctable;       /* by parent name: first child rule + 1 */
+    uint32_t *cnext;        /* per rule: next rule of the same parent + 1 */
     size_t nduplicates;     /* host entries ignored as repeats (lint warns) */
     int reload_interval;    /* seconds between checks for a changed file */
     char **files;           /* names that rules' `file` point into */
@@ -112,6 +114,54 @@ int hp_conf_load_string(const char *text, const char *name,
                         struct hp_error_st *err);
 void hp_pinset_free(struct hp_pinset_st *ps);
 
+/* File trust (trust.c): may only root or the program's effective user
+ * change this file (st: its fstat) and the folders on the way to it?
+ * 1, or 0 with `why` saying "not trusted: ..." and what to do.  _st checks
+ * the file alone, for one in a folder already checked.  hp_trust_folder:
+ * a folder all of whose files are read, which others may not add to
+ * (sticky or not). */
+struct stat;
+int hp_trust_file(const struct stat *st, const char *path, char *why,
+                  size_t len);
+int hp_trust_file_st(const struct stat *st, char *why, size_t len);
+int hp_trust_folder(const char *path, char *why, size_t len);
+
+/* The files and folders a pin set was read from (sources.c), with what
+ * stat said of each when it was read. */
+#include <sys/types.h>
+#include <time.h>
+struct hp_source_st {
+    char *path;
+    int exists;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    mode_t mode;
+    uid_t uid;
+    struct timespec mtime, ctime;
+};
+struct hp_sources_st {
+    struct hp_source_st *v;
+    size_t n, cap;
+    int incomplete;          /* out of memory: treat as changed */
+};
+/* Record a file or folder as read (st NULL: it does not exist); s NULL:
+ * the list a load on this thread is collecting into, if any. */
+void hp_sources_add(struct hp_sources_st *s, const char *path,
+                    const struct stat *st);
+/* Collect what loads on this thread read into s (NULL: stop); returns
+ * the previous collector. */
+struct hp_sources_st *hp_sources_collect(struct hp_sources_st *s);
+void hp_sources_free(struct hp_sources_st *s);
+/* Has any of them changed (or appeared, or gone) since it was read? */
+int hp_sources_changed(const struct hp_sources_st *s);
+/* Was one of them, as read, written in place less than window_ms before
+ * or after `now` (its modification and change times equal)?  Then *until
+ * is when it settles and *which names it. */
+int hp_sources_unsettled(const struct hp_sources_st *s,
+                         const struct timespec *now, int window_ms,
+                         struct timespec *until, const char **which);
+
 /* Format "file:line: msg" (or "file: msg") into buf. */
 void hp_error_format(const struct hp_error_st *err, char *buf, size_t len);
 
@@ -146,6 +196,50 @@ const struct hp_rule_st *hp_pinset_rule_for(const struct hp_pinset_st *ps,
                                             const char *name);
 const struct hp_rule_st *hp_pinset_find_exact(const struct hp_pinset_st *ps,
                                               const char *name, size_t len);
+/* Every exact rule for a name one label under `parent` (normalised, len
+ * bytes): fn(rule, arg) for each, in no set order. */
+void hp_pinset_children(const struct hp_pinset_st *ps, const char *parent,
+                        size_t len,
+                        void (*fn)(const struct hp_rule_st *, void *),
+                        void *arg);
+
+/* ---- The names of a connection (names.c): the name rule --------------
+ * If the client could accept the certificate for a pinned name, that
+ * name's pins apply.  A client that named the host by a usable name (SNI,
+ * a verify-parameter host or IP) is decided by those names; one that named
+ * none, or only names that are not host names, by the peer's address and
+ * every name the leaf certifies (hp_names_add*, the caller's part). */
+#define HP_NAMES_INLINE 8
+struct hp_names_st {
+    const char **v;         /* the names, as given or copied */
+    size_t n, cap;
+    char **owned;           /* copies, freed by hp_names_free */
+    size_t nowned;
+    int usable;             /* the client gave a usable name */
+    int odd;                /* it gave a name that is not a host name */
+    int from_cert;          /* names were taken from the certificate */
+    int incomplete;         /* out of memory: refuse, decide nothing */
+    const char *inline_v[HP_NAMES_INLINE];
+};
+void hp_names_init(struct hp_names_st *nm);
+void hp_names_free(struct hp_names_st *nm);
+/* A name the client gave (not copied: it must outlive the list). */
+void hp_names_given(struct hp_names_st *nm, const char *name);
+/* Names of the fallback, copied: a DNS name or an IP the leaf certifies
+ * (a wildcard adds every rule it could stand for), the peer's address. */
+void hp_names_add(struct hp_names_st *nm, const char *s, size_t len);
+void hp_names_add_cert_dns(struct hp_names_st *nm,
+                           const struct hp_pinset_st *ps, const char *s,
+                           size_t len);
+void hp_names_add_ip(struct hp_names_st *nm, const unsigned char *addr,
+                     size_t len);
+/* Is this a name a client can mean: a host name (labels of letters,
+ * digits, '-' and '_', at most one trailing dot, 253 bytes at most) or an
+ * IP literal? */
+int hp_name_usable(const char *name, size_t len);
+/* The host name an odd name stands for, with spaces, controls and dots
+ * cut from both ends; its length, or -1 if there is none. */
+int hp_name_clean(const char *in, size_t len, char out[HP_NAME_MAX]);
 
 /* Is the rule enforced at `now` (UTC seconds)? */
 int hp_rule_active(const struct hp_rule_st *r, int64_t now);
@@ -239,7 +333,6 @@ enum hp_lint_code {
     HP_LINT_EXPIRED,      /* `expires` is in the past: rule not enforced */
     HP_LINT_EXPIRES_SOON, /* `expires` within the warning window */
     HP_LINT_CERT_EXPIRED, /* a certificate in a `certs` file has expired */
-    HP_LINT_WRITABLE,     /* file or folder writable by others than owner */
     HP_LINT_UNREADABLE,   /* file not readable by every user */
     HP_LINT_MERGED,       /* certs_dir adds pins to a `hosts` entry */
     HP_LINT_IGNORED_FILE, /* a file in certs_dir that pins nothing */

@@ -40,7 +40,8 @@ enum hp_index_state {
     HP_INDEX_OK = 0,   /* valid and matches the pins file */
     HP_INDEX_MISSING,  /* no index: the file is parsed */
     HP_INDEX_STALE,    /* the pins file (or an included file) changed */
-    HP_INDEX_INVALID   /* truncated, corrupt, wrong version: ignored */
+    HP_INDEX_INVALID,  /* truncated, corrupt, wrong version: ignored */
+    HP_INDEX_UNTRUSTED /* others than root or the user could write it */
 };
 
 /* Open the index of `pins_path` (NULL index_path: the default name) as a
@@ -58,11 +59,21 @@ enum hp_index_state hp_index_verify(const char *pins_path,
                                     const char *index_path, char *why,
                                     size_t whylen);
 
+/* What hp_pinset_load found of the index: whether it was used, else its
+ * state and why (for the caller to log). */
+struct hp_index_note_st {
+    int used;
+    enum hp_index_state state;
+    char why[512];
+};
+
 /* The pin set of a pins file for the module: the index when it is valid
  * and current, else the parsed file.  Same contract as hp_conf_load_file;
- * *used_index (if not NULL) says which. */
+ * *note (if not NULL) says which and why; *sources (if not NULL, empty)
+ * receives every file and folder read, even when the load fails. */
 int hp_pinset_load(const char *pins_path, struct hp_pinset_st **out,
-                   struct hp_error_st *err, int *used_index);
+                   struct hp_error_st *err, struct hp_index_note_st *note,
+                   struct hp_sources_st *sources);
 
 /* Rule number i (0 <= i < ps->nrules) of a parsed or index-backed set, in
  * file order; NULL past the end (or if the index turns out damaged).

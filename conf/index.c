@@ -492,6 +492,13 @@ static int sig_equal(const struct hp_idx_sig *a, const struct hp_idx_sig *b)
 
 /* Do the pins file and its included files still match?  The pins file's
  * identity is checked before anything else is read. */
+static void record(const char *path)
+{
+    struct stat st;
+
+    hp_sources_add(NULL, path, stat(path, &st) == 0 ? &st : NULL);
+}
+
 static enum hp_index_state sources_match(struct hp_index_st *ix,
                                          const char *pins_path, int full,
                                          char *why, size_t whylen)
@@ -532,6 +539,16 @@ static enum hp_index_state sources_match(struct hp_index_st *ix,
             return HP_INDEX_STALE;
         }
     }
+    /* What the set comes from, for a reload to watch. */
+    record(pins_path);
+    for (i = 0; i < h->ndeps; i++) {
+        struct hp_idx_dep d;
+        char p[4096];
+
+        if (rd(ix, h->deps_off + (uint64_t)i * sizeof(d), sizeof(d), &d) &&
+            d.path_len < sizeof(p) && rd_str(ix, d.path_off, d.path_len, p))
+            record(p);
+    }
     return HP_INDEX_OK;
 }
 
@@ -567,7 +584,7 @@ static enum hp_index_state open_index(const char *pins_path,
                                       struct hp_index_st **ixp, char *why,
                                       size_t whylen)
 {
-    char path[4096];
+    char path[4096], untrusted[700];
     struct hp_index_st *ix;
     enum hp_index_state st = HP_INDEX_INVALID;
     struct stat sb;
@@ -590,6 +607,14 @@ static enum hp_index_state open_index(const char *pins_path,
         sb.st_size < (off_t)sizeof(ix->hdr) ||
         !pread_all(ix->fd, &ix->hdr, sizeof(ix->hdr), 0)) {
         snprintf(why, whylen, "%s: not a hostpin index (too short)", path);
+        goto fail;
+    }
+    /* An index anyone else could have written (planted beside the pins
+     * file in a sticky folder, say) is not used: its checksums find
+     * damage, not forgery. */
+    if (!hp_trust_file(&sb, path, untrusted, sizeof(untrusted))) {
+        snprintf(why, whylen, "%s: %s", path, untrusted);
+        st = HP_INDEX_UNTRUSTED;
         goto fail;
     }
     ix->size = (size_t)sb.st_size;
@@ -738,18 +763,34 @@ enum hp_index_state hp_index_verify(const char *pins_path,
 }
 
 int hp_pinset_load(const char *pins_path, struct hp_pinset_st **out,
-                   struct hp_error_st *err, int *used_index)
+                   struct hp_error_st *err, struct hp_index_note_st *note,
+                   struct hp_sources_st *sources)
 {
-    char why[512];
+    struct hp_index_note_st own;
+    struct hp_sources_st *prev;
+    enum hp_index_state st;
+    int ok;
 
-    if (used_index != NULL)
-        *used_index = 0;
-    if (hp_index_open(pins_path, NULL, out, why, sizeof(why)) ==
-        HP_INDEX_OK) {
+    if (note == NULL)
+        note = &own;
+    memset(note, 0, sizeof(*note));
+    prev = hp_sources_collect(sources);
+    st = hp_index_open(pins_path, NULL, out, note->why, sizeof(note->why));
+    note->state = st;
+    if (st == HP_INDEX_OK) {
+        char idx[4096];
+        struct stat sb;
+
         memset(err, 0, sizeof(*err));
-        if (used_index != NULL)
-            *used_index = 1;
-        return 1;
+        note->used = 1;
+        default_path(pins_path, NULL, idx, sizeof(idx));
+        hp_sources_add(NULL, idx, stat(idx, &sb) == 0 ? &sb : NULL);
+        ok = 1;
+    } else {
+        if (sources != NULL)
+            hp_sources_free(sources); /* what the index named: not read */
+        ok = hp_conf_load_file(pins_path, out, err);
     }
-    return hp_conf_load_file(pins_path, out, err);
+    hp_sources_collect(prev);
+    return ok;
 }

@@ -52,8 +52,8 @@ struct pin_ent {
 
 static const char *const code_names[] = {
     "error",   "no-backup",    "duplicate-host",      "duplicate-pin",
-    "expired", "expires-soon", "certificate-expired", "writable",
-    "unreadable", "certs-dir-merged", "ignored-file", "public-suffix",
+    "expired", "expires-soon", "certificate-expired", "unreadable",
+    "certs-dir-merged", "ignored-file", "public-suffix",
     "public-suffix-subdomains"
 };
 

@@ -17,49 +17,20 @@
 
 #define HP_MAX_CERT_FILE (4L * 1024 * 1024) /* as the loader */
 
-static const char *writers(mode_t m)
-{
-    if ((m & S_IWOTH) != 0)
-        return "every user";
-    return "its group";
-}
-
+/* Who may read it.  (Who may write it and the folders on the way is the
+ * loader's own check, trust.c: an error, not a warning.) */
 void hp_lint_perms(struct linter *l, const char *path, const char *what)
 {
-    char dir[1024];
-    const char *slash;
     struct stat st;
 
     if (hp_lint_seen(l, path) || stat(path, &st) != 0)
         return;
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-        hp_lint_add(l, HP_LINT_WRITABLE, path, 0, NULL,
-                    "%s is writable by %s (mode %04o): whoever can write it "
-                    "decides which servers are trusted; run chmod go-w", what,
-                    writers(st.st_mode), (unsigned)(st.st_mode & 07777));
     if ((st.st_mode & S_IROTH) == 0)
         hp_lint_add(l, HP_LINT_UNREADABLE, path, 0, NULL,
                     "%s is not readable by every user (mode %04o): programs "
                     "run by other users cannot load the pins and, with "
                     "on_error = fail-closed, refuse every TLS connection; "
                     "run chmod a+r if that is not intended", what,
-                    (unsigned)(st.st_mode & 07777));
-    slash = strrchr(path, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    if (hp_lint_seen(l, dir) || stat(dir, &st) != 0)
-        return;
-    /* A sticky folder (/tmp) does not let others replace our files. */
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
-        (st.st_mode & S_ISVTX) == 0)
-        hp_lint_add(l, HP_LINT_WRITABLE, dir, 0, NULL,
-                    "folder of the %s \"%s\" is writable by %s (mode %04o): "
-                    "whoever can write it can replace the file; run chmod "
-                    "go-w on the folder", what, path, writers(st.st_mode),
                     (unsigned)(st.st_mode & 07777));
 }
 

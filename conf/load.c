@@ -281,24 +281,40 @@ int hp_rule_add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d)
     return 1;
 }
 
+/* Why a file was refused as untrusted: the message names its owner or
+ * mode, so it cannot be static text. */
+static _Thread_local char trust_why[700];
+
 /* Read a whole (small) file.  Refuses what is not a regular file so that a
- * FIFO or a device can never block the program. */
-static char *read_small_file(const char *path, long max, size_t *len,
-                             const char **why)
+ * FIFO or a device can never block the program, and what others than root
+ * and the program's user could change (trust.c). */
+static char *read_small_file(const char *path, long max, int folder_checked,
+                             size_t *len, const char **why)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    struct stat st;
+    struct stat st, lst;
     char *buf = NULL;
     size_t got = 0;
 
     *why = NULL;
     if (fd < 0) {
         *why = strerror(errno);
+        if (errno == ENOENT)
+            hp_sources_add(NULL, path, NULL); /* noticed when it appears */
         return NULL;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         *why = S_ISDIR(st.st_mode) ? "is a directory, expected a file"
                                    : "is not a regular file";
+        goto out;
+    }
+    hp_sources_add(NULL, path, &st);
+    /* In a folder already checked (include_dir, certs_dir), the file
+     * itself; a link out of it, the whole way to where it leads. */
+    if (folder_checked && lstat(path, &lst) == 0 && !S_ISLNK(lst.st_mode)
+            ? !hp_trust_file_st(&st, trust_why, sizeof(trust_why))
+            : !hp_trust_file(&st, path, trust_why, sizeof(trust_why))) {
+        *why = trust_why;
         goto out;
     }
     if (st.st_size > max) {
@@ -329,10 +345,15 @@ out:
     return buf;
 }
 
-char *hp_conf_read_small(const char *path, long max, size_t *len,
-                         const char **why)
+char *hp_conf_read_small(const char *path, long max, int folder_checked,
+                         size_t *len, const char **why)
 {
-    return read_small_file(path, max, len, why);
+    return read_small_file(path, max, folder_checked, len, why);
+}
+
+int hp_conf_untrusted(const char *why)
+{
+    return why == trust_why;
 }
 
 /* Every certificate of a PEM or DER file (bundles too) pins the rule; the
@@ -347,7 +368,7 @@ static int add_cert_file(struct loader *ld, const config_setting_t *s,
         snprintf(path, sizeof(path), "%s/%s", ld->basedir, file);
     else
         snprintf(path, sizeof(path), "%s", file);
-    if (hp_certs_add_file(r, cap, path, &why) > 0)
+    if (hp_certs_add_file(r, cap, path, 0, &why) > 0)
         return 1;
     SET_ERR(ld, s, "certificate file \"%s\": %s", path, why);
     return 0;
@@ -679,6 +700,67 @@ static int load_config(struct loader *ld, config_t *cfg)
     return 1;
 }
 
+/* libconfig reads @include'd files itself (1.5 has no hook for it), so
+ * their trust is checked here first: each `@include "FILE"` at the start
+ * of a line (libconfig's own rule), relative to `basedir`, and what they
+ * include in turn.  A file that cannot be read is left to libconfig,
+ * whose error names it. */
+int hp_load_check_includes(struct loader *ld, const char *text,
+                           const char *basedir, int depth)
+{
+    const char *p = text;
+    int line = 1;
+
+    for (; *p != '\0'; line++) {
+        const char *eol = strchr(p, '\n'), *q = p;
+        char file[1024], path[2048];
+        size_t n = 0;
+
+        if (eol == NULL)
+            eol = p + strlen(p);
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncmp(q, "@include", 8) == 0 && (q[8] == ' ' || q[8] == '\t')) {
+            for (q += 8; *q == ' ' || *q == '\t'; q++)
+                ;
+            if (*q++ == '"') {
+                const char *why = NULL;
+                size_t len = 0;
+                char *inc;
+
+                for (; q < eol && *q != '"' && n + 1 < sizeof(file); q++)
+                    file[n++] = *q == '\\' && q + 1 < eol ? *++q : *q;
+                file[n] = '\0';
+                if (file[0] != '/' && basedir != NULL)
+                    snprintf(path, sizeof(path), "%s/%s", basedir, file);
+                else
+                    snprintf(path, sizeof(path), "%s", file);
+                inc = read_small_file(path, HP_MAX_FILE_SIZE, 0, &len, &why);
+                if (inc == NULL && why == trust_why) {
+                    hp_load_err(ld->err, ld->name, line, "included file "
+                                "\"%s\": %s", path, trust_why);
+                    return 0;
+                }
+                if (inc != NULL && depth < 10) {
+                    const char *saved = ld->name;
+                    int ok;
+
+                    ld->name = path;
+                    ok = hp_load_check_includes(ld, inc, basedir, depth + 1);
+                    ld->name = saved;
+                    if (!ok) {
+                        free(inc);
+                        return 0;
+                    }
+                }
+                free(inc);
+            }
+        }
+        p = *eol != '\0' ? eol + 1 : eol;
+    }
+    return 1;
+}
+
 static int load_common(const char *text, const char *name,
                        const char *basedir, struct hp_pinset_st **out,
                        struct hp_error_st *err)
@@ -703,7 +785,9 @@ static int load_common(const char *text, const char *name,
     config_init(&cfg);
     if (basedir != NULL)
         config_set_include_dir(&cfg, basedir);
-    if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+    if (!hp_load_check_includes(&ld, text, basedir, 0)) {
+        ok = 0;
+    } else if (config_read_string(&cfg, text) != CONFIG_TRUE) {
         const char *f = config_error_file(&cfg);
         int open = f == NULL ? open_string_line(text) : 0;
 
@@ -750,9 +834,10 @@ int hp_conf_load_file(const char *path, struct hp_pinset_st **out,
 
     *out = NULL;
     memset(err, 0, sizeof(*err));
-    text = read_small_file(path, HP_MAX_FILE_SIZE, &len, &why);
+    text = read_small_file(path, HP_MAX_FILE_SIZE, 0, &len, &why);
     if (text == NULL) {
-        hp_load_err(err, path, 0, "cannot read pins file: %s", why);
+        hp_load_err(err, path, 0, "%s%s", why == trust_why ? "" :
+                    "cannot read pins file: ", why);
         return 0;
     }
     if (strlen(text) != len) {

@@ -31,6 +31,11 @@ int hp_load_mode(struct loader *ld, const config_setting_t *s,
 #define SET_ERR(ld, s, ...) \
     hp_load_err((ld)->err, hp_load_file_of(ld, s), hp_load_line_of(ld, s), __VA_ARGS__)
 
+/* Check the trust of the files `text` @includes (relative to basedir), in
+ * turn; 1, or 0 with the loader's error set. */
+int hp_load_check_includes(struct loader *ld, const char *text,
+                           const char *basedir, int depth);
+
 /* policy_load.c: settings beyond pins.  Each returns 1, or 0 with the
  * loader's error set. */
 int hp_load_policy(struct loader *ld, const config_setting_t *s,

@@ -64,6 +64,75 @@ static int build_table(struct hp_pinset_st *ps)
     return 1;
 }
 
+/* The parent of a DNS rule's host: what follows its first label. */
+static const char *parent_of(const struct hp_rule_st *r)
+{
+    const char *dot = r->is_ip ? NULL : strchr(r->host, '.');
+
+    return dot != NULL ? dot + 1 : NULL;
+}
+
+/* Rules by parent name, for the names a wildcard can stand for: a slot
+ * holds the last rule of one parent, cnext links it to the others. */
+static int build_children(struct hp_pinset_st *ps)
+{
+    size_t i;
+
+    free(ps->ctable);
+    free(ps->cnext);
+    ps->ctable = calloc(ps->tmask + 1, sizeof(*ps->ctable));
+    ps->cnext = calloc(ps->nrules + 1, sizeof(*ps->cnext));
+    if (ps->ctable == NULL || ps->cnext == NULL)
+        return 0;
+    for (i = 0; i < ps->nrules; i++) {
+        const char *p = parent_of(&ps->rules[i]);
+        size_t slot;
+
+        if (p == NULL)
+            continue;
+        slot = hash_name(p, strlen(p)) & ps->tmask;
+        while (ps->ctable[slot] != 0 &&
+               strcmp(parent_of(&ps->rules[ps->ctable[slot] - 1]), p) != 0)
+            slot = (slot + 1) & ps->tmask;
+        ps->cnext[i] = ps->ctable[slot];
+        ps->ctable[slot] = (uint32_t)(i + 1);
+    }
+    return 1;
+}
+
+void hp_pinset_children(const struct hp_pinset_st *ps, const char *parent,
+                        size_t len,
+                        void (*fn)(const struct hp_rule_st *, void *),
+                        void *arg)
+{
+    const struct hp_rule_st *r;
+    uint32_t at;
+    size_t slot, i;
+
+    if (ps == NULL)
+        return;
+    if (ps->index != NULL || ps->ctable == NULL) {
+        /* An index-backed set has no table by parent: every rule. */
+        for (i = 0; (r = hp_pinset_rule_at(ps, i)) != NULL; i++) {
+            const char *p = parent_of(r);
+
+            if (p != NULL && strlen(p) == len && memcmp(p, parent, len) == 0)
+                fn(r, arg);
+        }
+        return;
+    }
+    slot = hash_name(parent, len) & ps->tmask;
+    for (; (at = ps->ctable[slot]) != 0; slot = (slot + 1) & ps->tmask) {
+        const char *p = parent_of(&ps->rules[at - 1]);
+
+        if (strlen(p) != len || memcmp(p, parent, len) != 0)
+            continue;
+        for (; at != 0; at = ps->cnext[at - 1])
+            fn(&ps->rules[at - 1], arg);
+        return;
+    }
+}
+
 int hp_pinset_index(struct hp_pinset_st *ps)
 {
     size_t i, n = 0;
@@ -78,6 +147,8 @@ int hp_pinset_index(struct hp_pinset_st *ps)
         if (!build_table(ps))
             return 0;
     }
+    if (!build_children(ps))
+        return 0;
     for (i = 0, ps->nip = 0; i < ps->nrules; i++)
         ps->nip += ps->rules[i].is_ip != 0;
     return 1;
@@ -259,6 +330,8 @@ void hp_pinset_free(struct hp_pinset_st *ps)
     hp_index_close(ps->index);
     free(ps->rules);
     free(ps->table);
+    free(ps->ctable);
+    free(ps->cnext);
     for (i = 0; i < ps->nfiles; i++)
         free(ps->files[i]);
     free(ps->files);

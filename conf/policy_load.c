@@ -2,6 +2,7 @@
 /* Settings beyond pins: chain policy, deny pins, interception anchors,
  * reports and drop-in files. */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,16 @@ int hp_load_include_dir(struct loader *ld, const config_setting_t *s,
         SET_ERR(ld, s, "include_dir \"%s\": %s", dir, strerror(errno));
         return 0;
     }
+    {
+        struct stat st;
+
+        hp_sources_add(NULL, dir, stat(dir, &st) == 0 ? &st : NULL);
+    }
+    /* Each file of the folder adds hosts: nobody else may add one. */
+    if (!hp_trust_folder(dir, path, sizeof(path))) {
+        SET_ERR(ld, s, "include_dir: %s", path);
+        ok = 0;
+    }
     for (i = 0; i < n && ok; i++) {
         const char *why = NULL;
         size_t len = 0;
@@ -302,9 +313,11 @@ int hp_load_include_dir(struct loader *ld, const config_setting_t *s,
         config_t cfg;
 
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        text = hp_conf_read_small(path, HP_MAX_DROPIN_SIZE, &len, &why);
+        text = hp_conf_read_small(path, HP_MAX_DROPIN_SIZE, 1, &len, &why);
         if (text == NULL || strlen(text) != len) {
-            hp_load_err(ld->err, path, 0, "cannot read drop-in file: %s",
+            hp_load_err(ld->err, path, 0, "%s%s",
+                        hp_conf_untrusted(why) ? ""
+                                               : "cannot read drop-in file: ",
                         why ? why : "contains a NUL byte");
             free(text);
             ok = 0;
@@ -317,6 +330,8 @@ int hp_load_include_dir(struct loader *ld, const config_setting_t *s,
         config_set_include_dir(&cfg, dir);
         if (ld->name == NULL) {
             hp_load_err(ld->err, path, 0, "out of memory");
+            ok = 0;
+        } else if (!hp_load_check_includes(ld, text, dir, 0)) {
             ok = 0;
         } else if (config_read_string(&cfg, text) != CONFIG_TRUE) {
             hp_load_err(ld->err, path, config_error_line(&cfg),

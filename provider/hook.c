@@ -23,121 +23,131 @@
 #include "hostpin.h"
 #include "hostpin_index.h"
 
-#define HP_MAX_NAMES 16
-#define HP_MAX_CHAIN 16
+/* The chain's certificates described on the stack; longer chains are
+ * described on the heap, never cut. */
+#define HP_CHAIN_INLINE 16
 
-struct names_st {
-    const char *v[HP_MAX_NAMES];
-    size_t n;
-    char *ip;                   /* from X509_VERIFY_PARAM_get1_ip_asc */
-    char peer[INET6_ADDRSTRLEN];
-    char san[4][INET6_ADDRSTRLEN]; /* leaf IP identities, last resort */
-    int incomplete; /* a name could not be read (out of memory) */
-    int ip_read;    /* IP names collected (see hp_pinset_ip_matters) */
-};
-
-static void add_name(struct names_st *nm, const char *s)
-{
-    if (s != NULL && nm->n < HP_MAX_NAMES)
-        nm->v[nm->n++] = s;
-}
-
-/* The peer address under the SSL's socket, for connections with no name. */
-static void add_peer_ip(struct names_st *nm, const struct hp_ssl_api_st *api,
+/* The peer address under the SSL's socket. */
+static void add_peer_ip(struct hp_names_st *nm, const struct hp_ssl_api_st *api,
                         const SSL *ssl)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     int fd = api->get_rfd((const struct ssl_st *)ssl);
-    const void *a;
 
     if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
         return;
     if (ss.ss_family == AF_INET)
-        a = &((struct sockaddr_in *)&ss)->sin_addr;
+        hp_names_add_ip(nm, (const unsigned char *)&((struct sockaddr_in *)&ss)
+                                ->sin_addr, 4);
     else if (ss.ss_family == AF_INET6)
-        a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-    else
-        return;
-    if (inet_ntop(ss.ss_family, a, nm->peer, sizeof(nm->peer)) != NULL)
-        add_name(nm, nm->peer);
+        hp_names_add_ip(nm, (const unsigned char *)&(
+                                (struct sockaddr_in6 *)&ss)->sin6_addr, 16);
 }
 
-/* IP addresses the leaf certifies.  Used only for a TLS client connection
- * with no name and no socket to ask (curl reads through its own BIO): such
- * programs match the IP against the certificate after the handshake, so an
- * impostor has to claim the pinned address to be accepted at all. */
-static void add_leaf_ips(X509_STORE_CTX *ctx, struct names_st *nm)
+/* Every name the leaf certifies, as X509_check_host and X509_check_ip
+ * would accept it: each DNS and IP subjectAltName, and the subject's
+ * common names when there is no DNS subjectAltName. */
+static void add_leaf_names(X509_STORE_CTX *ctx, const struct hp_pinset_st *ps,
+                           struct hp_names_st *nm, int want_ip)
 {
     X509 *leaf = X509_STORE_CTX_get0_cert(ctx);
     GENERAL_NAMES *gens;
-    int i, n, k = 0;
-    int crit = -1;
+    const X509_NAME *subj;
+    int i, n, crit = -1, dns = 0;
 
     if (leaf == NULL)
         return;
     gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, &crit, NULL);
-    if (gens == NULL) {
-        /* -1: no such extension; otherwise it could not be decoded. */
-        nm->incomplete = crit != -1;
+    /* NULL with crit -1: no such extension; otherwise it could not be
+     * decoded (or is there twice): refuse rather than guess. */
+    if (gens == NULL && crit != -1) {
+        nm->incomplete = 1;
         return;
     }
-    n = sk_GENERAL_NAME_num(gens);
-    for (i = 0; i < n && k < 4; i++) {
+    n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
+    for (i = 0; i < n; i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        const ASN1_OCTET_STRING *ip;
-        int len;
 
-        if (g->type != GEN_IPADD)
-            continue;
-        ip = g->d.iPAddress;
-        len = ASN1_STRING_length(ip);
-        if ((len == 4 || len == 16) &&
-            inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip),
-                      nm->san[k], sizeof(nm->san[k])) != NULL)
-            add_name(nm, nm->san[k++]);
+        if (g->type == GEN_DNS) {
+            dns = 1;
+            hp_names_add_cert_dns(nm, ps,
+                                  (const char *)ASN1_STRING_get0_data(
+                                      g->d.dNSName),
+                                  (size_t)ASN1_STRING_length(g->d.dNSName));
+        } else if (g->type == GEN_IPADD && want_ip) {
+            hp_names_add_ip(nm, ASN1_STRING_get0_data(g->d.iPAddress),
+                            (size_t)ASN1_STRING_length(g->d.iPAddress));
+        }
     }
     GENERAL_NAMES_free(gens);
+    if (dns || (subj = X509_get_subject_name(leaf)) == NULL)
+        return;
+    for (i = -1; (i = X509_NAME_get_index_by_NID(subj, NID_commonName, i)) >=
+                 0;) {
+        ASN1_STRING *cn =
+            X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i));
+        unsigned char *u = NULL;
+        int len = ASN1_STRING_to_UTF8(&u, cn);
+
+        if (len > 0)
+            hp_names_add_cert_dns(nm, ps, (const char *)u, (size_t)len);
+        OPENSSL_free(u);
+    }
 }
 
-/* Names of the connection (DESIGN 3.1). */
-static void collect_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
-                          const SSL *ssl, struct names_st *nm, int want_ip)
+/* The names the client gave (DESIGN 3.1): every host of the verify
+ * parameters, their IP, and the SNI name.  *ip receives the IP's text,
+ * which the caller frees. */
+static void given_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
+                        const SSL *ssl, struct hp_names_st *nm, char **ip,
+                        int want_ip)
 {
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
     const char *h;
     int i;
 
     for (i = 0; (h = X509_VERIFY_PARAM_get0_host(param, i)) != NULL; i++)
-        add_name(nm, h);
-    nm->ip_read = want_ip;
-    if (!want_ip) { /* IP names cannot matter: the set has no use for them */
-        if (ssl != NULL)
-            add_name(nm, api->servername((const struct ssl_st *)ssl,
-                                         TLSEXT_NAMETYPE_host_name));
-        return;
-    }
-    /* SSL_set1_host("127.0.0.1") stores an IP, not a host.  With no IP set
-     * the getter pushes "passed a null parameter", which programs such as
-     * curl would then print as the reason of a failure: drop it. */
-    ERR_set_mark();
-    nm->ip = X509_VERIFY_PARAM_get1_ip_asc(param);
-    if (nm->ip == NULL) {
-        /* NULL is also what an allocation failure returns: only the "no
-         * IP" error means there is none, anything else fails closed. */
-        unsigned long e = ERR_peek_last_error();
+        hp_names_given(nm, h);
+    if (want_ip) {
+        /* SSL_set1_host("127.0.0.1") stores an IP, not a host.  With no
+         * IP set the getter pushes "passed a null parameter", which
+         * programs such as curl would then print as the reason of a
+         * failure: drop it. */
+        ERR_set_mark();
+        *ip = X509_VERIFY_PARAM_get1_ip_asc(param);
+        if (*ip == NULL) {
+            /* NULL is also what an allocation failure returns: only the
+             * "no IP" error means there is none, anything else fails
+             * closed. */
+            unsigned long e = ERR_peek_last_error();
 
-        nm->incomplete = ERR_GET_REASON(e) != ERR_R_PASSED_NULL_PARAMETER;
+            if (ERR_GET_REASON(e) != ERR_R_PASSED_NULL_PARAMETER)
+                nm->incomplete = 1;
+        }
+        ERR_pop_to_mark();
+        hp_names_given(nm, *ip);
     }
-    ERR_pop_to_mark();
-    add_name(nm, nm->ip);
     if (ssl != NULL)
-        add_name(nm, api->servername((const struct ssl_st *)ssl,
-                                     TLSEXT_NAMETYPE_host_name));
-    if (nm->n == 0 && ssl != NULL)
+        hp_names_given(nm, api->servername((const struct ssl_st *)ssl,
+                                           TLSEXT_NAMETYPE_host_name));
+}
+
+/* No usable name from the client: it may accept the certificate for any
+ * name the certificate carries, so those decide, with the peer's address
+ * (DESIGN 3.1). */
+static void fallback_names(X509_STORE_CTX *ctx,
+                           const struct hp_ssl_api_st *api, const SSL *ssl,
+                           const struct hp_pinset_st *ps,
+                           struct hp_names_st *nm)
+{
+    int want_ip = hp_pinset_ip_matters(ps);
+
+    nm->from_cert = 1;
+    if (ssl != NULL && want_ip)
         add_peer_ip(nm, api, ssl);
-    if (nm->n == 0 && ssl != NULL)
-        add_leaf_ips(ctx, nm);
+    if (ps->nrules > 0 || want_ip)
+        add_leaf_names(ctx, ps, nm, want_ip);
 }
 
 static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
@@ -157,13 +167,21 @@ static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
         *pos = *pos + (size_t)n < len ? *pos + (size_t)n : len;
 }
 
+/* How to make a client that named no host send one, for the message. */
+static const char no_name_hint[] =
+    "; the client named no host (no SNI, no host to verify), so every name "
+    "the certificate carries was checked: make it send the name (nginx "
+    "proxy_ssl_server_name on, stunnel sni =, HAProxy sni, redis-cli "
+    "--sni, libpq sslsni=1)";
+
 /* The refusal message (DESIGN 3.7): what failed for which name, the rule
  * or setting (file:line), each chain certificate's pin and subject, and the
  * configured pins. */
 static void describe(char *buf, size_t len, const char *verdict,
                      const char *name, const struct hp_pinset_st *ps,
                      const struct hp_verdict_st *v, STACK_OF(X509) *chain,
-                     const struct hp_cert_info_st *c, size_t nc)
+                     const struct hp_cert_info_st *c, size_t nc,
+                     int from_cert)
 {
     static const char *const what[] = {
         [HP_WHY_NONE] = "", [HP_WHY_PIN] = "rule",
@@ -195,20 +213,37 @@ static void describe(char *buf, size_t len, const char *verdict,
         hp_pin_format(c[i].spki, pin);
         append(buf, len, &pos, " [%zu] %s %s;", i, pin, subj);
     }
-    if (r == NULL)
-        return;
-    append(buf, len, &pos, " pins:");
-    for (i = 0; i < r->npins; i++) {
-        hp_pin_format(r->pins[i], pin);
-        append(buf, len, &pos, "%s %s", i ? "," : "", pin);
+    if (r != NULL) {
+        append(buf, len, &pos, " pins:");
+        for (i = 0; i < r->npins; i++) {
+            hp_pin_format(r->pins[i], pin);
+            append(buf, len, &pos, "%s %s", i ? "," : "", pin);
+        }
     }
+    if (from_cert)
+        append(buf, len, &pos, "%s", no_name_hint);
+    /* A message too long for the buffer says so rather than end short. */
+    if (pos >= len && len > 4)
+        memcpy(buf + len - 4, "...", 4);
 }
+
+/* OpenSSL keeps at most ERR_MAX_DATA_SIZE (1024) bytes of an error's text,
+ * and keeps nothing at all of a longer one (ERR_vset_error): a long
+ * message is cut here, saying where the whole of it is. */
+#define HP_ERR_ROOM 1000
 
 static int refuse(X509_STORE_CTX *ctx, int reason, const char *msg)
 {
+    static const char more[] = " [...] (the whole message: syslog, "
+                               "hostpin log)";
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    size_t len = strlen(msg);
 
-    HP_RAISE(reason, "%s", msg);
+    if (len < HP_ERR_ROOM)
+        HP_RAISE(reason, "%s", msg);
+    else
+        HP_RAISE(reason, "%.*s%s", (int)(HP_ERR_ROOM - sizeof(more)), msg,
+                 more);
     X509_STORE_CTX_set_error_depth(ctx, 0);
     if (chain != NULL && sk_X509_num(chain) > 0)
         X509_STORE_CTX_set_current_cert(ctx, sk_X509_value(chain, 0));
@@ -252,7 +287,32 @@ static void note_unverified(const struct hp_ssl_api_st *api, const SSL *ssl,
            refused ? ": libssl ignores this refusal" : "");
 }
 
-static int any_rule(const struct hp_pinset_st *ps, const struct names_st *nm)
+/* What a verification knows of its connection. */
+struct conn_st {
+    X509_STORE_CTX *ctx;
+    const struct hp_ssl_api_st *api;
+    const SSL *ssl;
+    struct hp_names_st nm;
+    char *ip;                   /* from X509_VERIFY_PARAM_get1_ip_asc */
+    int ip_read;                /* IP names collected (hp_pinset_ip_matters) */
+};
+
+static void conn_names(struct conn_st *c, int want_ip)
+{
+    hp_names_free(&c->nm);
+    OPENSSL_free(c->ip);
+    c->ip = NULL;
+    c->ip_read = want_ip;
+    given_names(c->ctx, c->api, c->ssl, &c->nm, &c->ip, want_ip);
+}
+
+static void conn_free(struct conn_st *c)
+{
+    hp_names_free(&c->nm);
+    OPENSSL_free(c->ip);
+}
+
+static int any_rule(const struct hp_pinset_st *ps, const struct hp_names_st *nm)
 {
     size_t i;
 
@@ -262,31 +322,19 @@ static int any_rule(const struct hp_pinset_st *ps, const struct names_st *nm)
     return 0;
 }
 
-static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
-                       const SSL *ssl, const struct names_st *nm,
-                       const struct hp_pinset_st *ps);
+static int check_chain(struct conn_st *c, const struct hp_pinset_st *ps);
 
 /* Pin decision for a TLS client or a named verification; 1 = go on, 0 =
  * refused.  The pin set is held for the whole decision. */
-static int check_pins(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
-                      const SSL *ssl, struct names_st *nm)
+static int check_pins(struct conn_st *c)
 {
     struct hp_state_ref_st ref;
     const struct hp_pinset_st *ps = hp_state_acquire(&ref);
     int ok;
 
     /* The hint was low but this set (a reload since) wants IP names. */
-    if (!nm->ip_read && hp_pinset_ip_matters(ps)) {
-        memset(nm, 0, sizeof(*nm));
-        collect_names(ctx, api, ssl, nm, 1);
-        if (nm->incomplete) {
-            hp_state_release(&ref);
-            return refuse(ctx, HP_R_INTERNAL, "could not read the names of "
-                                              "the connection (out of "
-                                              "memory)");
-        }
-    }
-
+    if (!c->ip_read && hp_pinset_ip_matters(ps))
+        conn_names(c, 1);
     if (ps == NULL) {
         char why[1200], msg[1400];
 
@@ -296,21 +344,30 @@ static int check_pins(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
         hp_state_error(why, sizeof(why));
         snprintf(msg, sizeof(msg), "pins file unusable, refusing "
                  "verification (on_error = fail-closed): %s", why);
-        return refuse(ctx, HP_R_PINS_FILE, msg);
+        return refuse(c->ctx, HP_R_PINS_FILE, msg);
+    }
+    if (!c->nm.usable)
+        fallback_names(c->ctx, c->api, c->ssl, ps, &c->nm);
+    if (c->nm.incomplete) {
+        hp_state_release(&ref);
+        return refuse(c->ctx, HP_R_INTERNAL, "could not read the names of "
+                                             "the connection (out of "
+                                             "memory, or a certificate's "
+                                             "subjectAltName that cannot "
+                                             "be decoded)");
     }
     /* Deny pins and a policy of scope "all" concern every connection;
      * otherwise only names with a rule cost more than a lookup. */
-    ok = !((nm->n > 0 && any_rule(ps, nm)) || ps->ndeny > 0 ||
+    ok = !((c->nm.n > 0 && any_rule(ps, &c->nm)) || ps->ndeny > 0 ||
            (ps->policy_all && ps->has_policy)) ||
-         check_chain(ctx, api, ssl, nm, ps);
+         check_chain(c, ps);
     hp_state_release(&ref);
     return ok;
 }
 
+
 /* Digest (and, with a policy, describe) the built chain, then decide. */
-static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
-                       const SSL *ssl, const struct names_st *nm,
-                       const struct hp_pinset_st *ps)
+static int check_chain(struct conn_st *c, const struct hp_pinset_st *ps)
 {
     static const char *const refusal[] = {
         [HP_WHY_NONE] = "", [HP_WHY_PIN] = "certificate chain does not "
@@ -322,30 +379,42 @@ static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
         [HP_WHY_NONE] = HP_R_INTERNAL, [HP_WHY_PIN] = HP_R_PIN_MISMATCH,
         [HP_WHY_POLICY] = HP_R_POLICY, [HP_WHY_DENY] = HP_R_DENIED
     };
-    struct hp_cert_info_st info[HP_MAX_CHAIN];
+    struct hp_cert_info_st small[HP_CHAIN_INLINE], *info = small;
+    X509_STORE_CTX *ctx = c->ctx;
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    const struct hp_names_st *nm = &c->nm;
     struct hp_verdict_st v;
     const char *name;
     char msg[4096];
     size_t nd = 0;
-    int i, n = chain != NULL ? sk_X509_num(chain) : 0;
+    int i, n = chain != NULL ? sk_X509_num(chain) : 0, ok = 1;
 
-    memset(info, 0, sizeof(info));
-    for (i = 0; i < n && nd < HP_MAX_CHAIN; i++, nd++) {
+    /* Every certificate of the chain, however long: one left out could
+     * be the denied one, or the interception anchor. */
+    if (n > HP_CHAIN_INLINE &&
+        (info = calloc((size_t)n, sizeof(*info))) == NULL)
+        return refuse(ctx, HP_R_INTERNAL, "out of memory");
+    memset(info, 0, (n > HP_CHAIN_INLINE ? (size_t)n : HP_CHAIN_INLINE) *
+                        sizeof(*info));
+    for (i = 0; i < n; i++, nd++) {
         X509 *x = sk_X509_value(chain, i);
 
-        if (!hp_chain_digest(x, info[nd].spki))
-            return refuse(ctx, HP_R_INTERNAL, "cannot digest a chain "
-                                              "certificate's public key");
+        if (!hp_chain_digest(x, info[nd].spki)) {
+            ok = refuse(ctx, HP_R_INTERNAL, "cannot digest a chain "
+                                            "certificate's public key");
+            goto out;
+        }
         if (ps->has_policy)
             hp_cert_details(x, &info[nd]);
     }
 #if OPENSSL_VERSION_NUMBER >= 0x30200000L
     if (n == 0 && X509_STORE_CTX_get0_rpk(ctx) != NULL) {
         /* RFC 7250 raw public key: its own SPKI is the chain. */
-        if (!hp_pkey_digest(X509_STORE_CTX_get0_rpk(ctx), info[0].spki))
-            return refuse(ctx, HP_R_INTERNAL, "cannot digest the raw "
-                                              "public key");
+        if (!hp_pkey_digest(X509_STORE_CTX_get0_rpk(ctx), info[0].spki)) {
+            ok = refuse(ctx, HP_R_INTERNAL, "cannot digest the raw public "
+                                            "key");
+            goto out;
+        }
         nd = 1;
     }
 #endif
@@ -358,21 +427,24 @@ static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
     switch (v.outcome) {
     case HP_FAIL:
         describe(msg, sizeof(msg), refusal[v.why], name, ps, &v, chain, info,
-                 nd);
+                 nd, nm->from_cert);
         HP_LOG(LOG_WARNING, "refused: %s", msg);
-        hp_report(ps, &v, name, "refused", msg, ctx, ssl, api, info, nd);
-        note_unverified(api, ssl, name, 1);
-        return refuse(ctx, reason[v.why], msg);
+        hp_report(ps, &v, name, "refused", msg, ctx, c->ssl, c->api, info,
+                  nd);
+        note_unverified(c->api, c->ssl, name, 1);
+        ok = refuse(ctx, reason[v.why], msg);
+        break;
     case HP_REPORT:
         describe(msg, sizeof(msg), v.why == HP_WHY_PIN
                      ? "pin mismatch (report only, allowed)"
                      : v.why == HP_WHY_DENY
                            ? "denied key (report only, allowed)"
                            : "policy violation (report only, allowed)",
-                 name, ps, &v, chain, info, nd);
+                 name, ps, &v, chain, info, nd, nm->from_cert);
         HP_LOG(LOG_NOTICE, "%s", msg);
-        hp_report(ps, &v, name, "report-only", msg, ctx, ssl, api, info, nd);
-        return 1;
+        hp_report(ps, &v, name, "report-only", msg, ctx, c->ssl, c->api,
+                  info, nd);
+        break;
     case HP_PASS:
     case HP_UNPINNED:
     default:
@@ -384,47 +456,49 @@ static int check_chain(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                      "interception) exempts \"%s\" from its pins", anchor,
                      name);
             HP_LOG(LOG_NOTICE, "%s", msg);
-            hp_report(ps, &v, name, "exempt", msg, ctx, ssl, api, info, nd);
+            hp_report(ps, &v, name, "exempt", msg, ctx, c->ssl, c->api,
+                      info, nd);
         } else if (v.outcome == HP_PASS) {
-            HP_DEBUG("\"%s\" matched rule %s:%d at depth %d", name,
-                     v.rule->file, v.rule->line, v.match_depth);
+            HP_DEBUG("\"%s\" matched rule %s:%d at depth %d%s", name,
+                     v.rule->file, v.rule->line, v.match_depth,
+                     nm->from_cert ? " (a name of the certificate: the "
+                                     "client named no host)" : "");
         }
         if (v.rule != NULL)
-            note_unverified(api, ssl, name, 0);
-        return 1;
+            note_unverified(c->api, c->ssl, name, 0);
+        break;
     }
+out:
+    if (info != small)
+        free(info);
+    return ok;
 }
 
 int hp_hook_verify(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved)
 {
-    const struct hp_ssl_api_st *api;
-    const SSL *ssl = NULL;
-    struct names_st nm;
+    struct conn_st c;
     int ok;
 
     /* CRL path contexts share the parent's parameters, host included. */
     if (X509_STORE_CTX_get0_parent_ctx(ctx) != NULL)
         return saved(ctx);
-    if ((api = hp_ssl_api()) != NULL) {
-        ssl = X509_STORE_CTX_get_ex_data(ctx, api->ctx_idx);
+    memset(&c, 0, sizeof(c));
+    c.ctx = ctx;
+    if ((c.api = hp_ssl_api()) != NULL) {
+        c.ssl = X509_STORE_CTX_get_ex_data(ctx, c.api->ctx_idx);
         /* On a server, the names are the client's SNI: not ours to pin. */
-        if (ssl != NULL && api->is_server((const struct ssl_st *)ssl))
+        if (c.ssl != NULL && c.api->is_server((const struct ssl_st *)c.ssl))
             return saved(ctx);
     }
-    memset(&nm, 0, sizeof(nm));
-    collect_names(ctx, api, ssl, &nm, hp_state_ip_matters());
-    if (nm.incomplete) {
-        OPENSSL_free(nm.ip);
-        return refuse(ctx, HP_R_INTERNAL, "could not read the names of the "
-                                          "connection (out of memory)");
-    }
+    hp_names_init(&c.nm);
+    conn_names(&c, hp_state_ip_matters());
     /* A verification with neither a name nor a TLS connection (S/MIME,
      * `openssl verify` without a host) is none of hostpin's business. */
-    if (nm.n == 0 && ssl == NULL) {
-        OPENSSL_free(nm.ip);
+    if (c.nm.n == 0 && c.ssl == NULL && !c.nm.incomplete) {
+        conn_free(&c);
         return saved(ctx);
     }
-    ok = check_pins(ctx, api, ssl, &nm);
-    OPENSSL_free(nm.ip);
+    ok = check_pins(&c);
+    conn_free(&c);
     return ok ? saved(ctx) : 0;
 }

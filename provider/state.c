@@ -3,8 +3,11 @@
  *
  * The set is loaded on first use, so a process that never verifies a
  * certificate never reads the file.  Afterwards, at most once per
- * reload_interval, one verifying thread stat()s the file and, if it changed
- * and is valid, swaps the new set in (DESIGN 3.6).
+ * reload_interval, one verifying thread stat()s every file and folder the
+ * set was read from (the pins file, @include'd files, drop-ins, certificate
+ * files and folders) and, if one changed, reads them again and swaps the
+ * new set in if it is valid (DESIGN 3.6).  A set is never taken from files
+ * that are still being written in place (HP_SETTLE_MS).
  *
  * Readers take no lock: they announce themselves in one of two counters
  * (chosen by an epoch) and read the current pointer.  A writer publishes the
@@ -19,22 +22,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "hostpin.h"
 #include "hostpin_index.h"
-
-struct file_sig {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
-    int exists;
-    int recorded; /* 0: no file seen in this role yet */
-    uint64_t dropins; /* include_dir and its *.conf files, 0 if none */
-};
 
 static struct hp_settings_st settings = { HP_DEFAULT_PINS_FILE, 0 };
 static int configured;
@@ -48,9 +40,10 @@ static _Atomic long next_check;         /* monotonic second */
 static _Atomic int interval = HP_DEFAULT_RELOAD_INTERVAL;
 static _Atomic int ip_hint = 1;         /* see hp_state_ip_matters */
 /* Guarded by `lock`. */
-static struct file_sig loaded_sig, failed_sig;
+static struct hp_sources_st last;       /* what the last load read */
+static int last_unsettled;              /* ... while it was being written */
+static enum hp_index_state last_index = HP_INDEX_OK; /* said once */
 static char load_error[1200];
-static char watch_dir[1024]; /* include_dir of the current set */
 
 /* The first provider activation in the process decides the settings. */
 void hp_state_configure(const char *pins, const char *on_error)
@@ -95,74 +88,6 @@ static long mono_seconds(void)
     return (long)ts.tv_sec;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    while (n-- > 0)
-        h = (h ^ *b++) * 1099511628211ull;
-    return h;
-}
-
-/* Drop-in files are part of the pins file: their folder's and their own
- * inode, size and mtime.  Called with `lock` held. */
-static uint64_t dropins_sig(void)
-{
-    uint64_t h = 1469598103934665603ull;
-    struct dirent *de;
-    struct stat st;
-    char path[1400];
-    DIR *d;
-
-    if (watch_dir[0] == '\0')
-        return 0;
-    if (stat(watch_dir, &st) != 0 || (d = opendir(watch_dir)) == NULL)
-        return 1; /* gone: differs from any folder that was there */
-    h = fnv(h, &st.st_ino, sizeof(st.st_ino));
-    h = fnv(h, &st.st_mtim, sizeof(st.st_mtim));
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-
-        if (de->d_name[0] == '.' || len < 6 ||
-            strcmp(de->d_name + len - 5, ".conf") != 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", watch_dir, de->d_name);
-        if (stat(path, &st) != 0)
-            continue;
-        /* Order-independent: readdir order is not stable. */
-        h ^= fnv(fnv(fnv(fnv(1469598103934665603ull, de->d_name, len),
-                         &st.st_ino, sizeof(st.st_ino)),
-                     &st.st_size, sizeof(st.st_size)),
-                 &st.st_mtim, sizeof(st.st_mtim));
-    }
-    closedir(d);
-    return h | 2;
-}
-
-static void file_sig_read(struct file_sig *s)
-{
-    struct stat st;
-
-    memset(s, 0, sizeof(*s));
-    s->recorded = 1;
-    s->dropins = dropins_sig();
-    if (stat(settings.pins, &st) != 0)
-        return;
-    s->exists = 1;
-    s->dev = st.st_dev;
-    s->ino = st.st_ino;
-    s->size = st.st_size;
-    s->mtime = st.st_mtim;
-}
-
-static int file_sig_equal(const struct file_sig *a, const struct file_sig *b)
-{
-    return a->recorded && b->recorded && a->exists == b->exists &&
-           a->dev == b->dev && a->ino == b->ino &&
-           a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
-           a->mtime.tv_nsec == b->mtime.tv_nsec && a->dropins == b->dropins;
-}
-
 /* Wait until no reader announced in `slot` remains; 0 on timeout. */
 static int drain(unsigned slot)
 {
@@ -196,55 +121,57 @@ leak:
                         "previous pin set is kept in memory");
 }
 
-/* Load the file; publish it if valid.  Called with `lock` held. */
-static void load_locked(struct file_sig *sig)
+/* A file saved in place is published only once it has settled: nothing
+ * has written to it for this long (hp_sources_unsettled).  An editor or a
+ * script pausing up to a second between writes never has a part of the
+ * file taken for the whole. */
+#define HP_SETTLE_MS 2000
+/* How long a program's first verification waits for the file to settle
+ * before it fails closed (or open, as on_error says). */
+#define HP_SETTLE_WAIT_MS 3000
+
+static void log_index(const struct hp_index_note_st *note,
+                      const struct hp_pinset_st *ps)
 {
-    struct hp_pinset_st *ps = NULL, *old;
-    struct hp_error_st err;
+    enum hp_index_state st = note->used ? HP_INDEX_OK : note->state;
+
+    if (st == last_index)
+        return;
+    last_index = st;
+    if (st == HP_INDEX_UNTRUSTED)
+        HP_LOG(LOG_WARNING, "%s; the index is not used, the pins file is "
+                            "parsed", note->why);
+    else if (st == HP_INDEX_STALE && ps != NULL && ps->nrules >= 1000)
+        HP_LOG(LOG_NOTICE, "%s: every program that verifies now parses "
+                           "%zu hosts; run: hostpin index %s", note->why,
+               ps->nrules, settings.pins);
+}
+
+static void publish(struct hp_pinset_st *ps)
+{
+    struct hp_pinset_st *old;
+
+    atomic_store(&interval, ps->reload_interval);
+    /* Raised before the swap, lowered after: a reader that saw the hint
+     * low and then holds the new set checks the set itself. */
+    if (hp_pinset_ip_matters(ps))
+        atomic_store(&ip_hint, 1);
+    old = atomic_exchange(&current, ps);
+    if (!hp_pinset_ip_matters(ps))
+        atomic_store(&ip_hint, 0);
+    if (old != NULL)
+        HP_LOG(LOG_NOTICE, "reloaded %s: %zu hosts", settings.pins,
+               ps->nrules);
+    else
+        HP_DEBUG("loaded %s: %zu hosts", settings.pins, ps->nrules);
+    retire(old);
+}
+
+static void failed(const struct hp_error_st *err)
+{
     char msg[sizeof(load_error)];
 
-    if (hp_pinset_load(settings.pins, &ps, &err, NULL)) {
-        struct file_sig after;
-
-        /* Written to while we read it (an editor saving in place): not
-         * published; the next check loads the finished file. */
-        file_sig_read(&after);
-        if (!file_sig_equal(&after, sig)) {
-            hp_pinset_free(ps);
-            if (atomic_load(&current) != NULL)
-                return;
-            file_sig_read(&after);
-            if (!hp_pinset_load(settings.pins, &ps, &err, NULL))
-                goto invalid;
-            *sig = after;
-        }
-        atomic_store(&interval, ps->reload_interval);
-        /* Raised before the swap, lowered after: a reader that saw the
-         * hint low and then holds the new set checks the set itself. */
-        if (hp_pinset_ip_matters(ps))
-            atomic_store(&ip_hint, 1);
-        old = atomic_exchange(&current, ps);
-        if (!hp_pinset_ip_matters(ps))
-            atomic_store(&ip_hint, 0);
-        if (strcmp(watch_dir, ps->include_dir ? ps->include_dir : "") != 0) {
-            /* A new drop-in folder: watch it from now on. */
-            snprintf(watch_dir, sizeof(watch_dir), "%s",
-                     ps->include_dir ? ps->include_dir : "");
-            sig->dropins = dropins_sig();
-        }
-        loaded_sig = *sig;
-        memset(&failed_sig, 0, sizeof(failed_sig));
-        if (old != NULL)
-            HP_LOG(LOG_NOTICE, "reloaded %s: %zu hosts", settings.pins,
-                   ps->nrules);
-        else
-            HP_DEBUG("loaded %s: %zu hosts", settings.pins, ps->nrules);
-        retire(old);
-        return;
-    }
-invalid:
-    failed_sig = *sig;
-    hp_error_format(&err, msg, sizeof(msg));
+    hp_error_format(err, msg, sizeof(msg));
     if (atomic_load(&current) != NULL) {
         HP_LOG(LOG_ERR, "%s; the previous pins stay in force", msg);
         return;
@@ -256,15 +183,101 @@ invalid:
                               : "every TLS client verification fails");
 }
 
+static void sleep_until(const struct timespec *t)
+{
+    while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, t, NULL) != 0)
+        ;
+}
+
+/* Load the pins file and publish it if valid and settled.  A running
+ * program keeps its set while the file is being written; the first load
+ * of a program waits for it, for HP_SETTLE_WAIT_MS at most.  Called with
+ * `lock` held. */
+static void load_locked(int first)
+{
+    struct timespec start, now, until, deadline;
+    struct hp_index_note_st note;
+    struct hp_error_st err;
+    const char *which = NULL;
+
+    clock_gettime(CLOCK_REALTIME, &start);
+    deadline = start;
+    deadline.tv_sec += HP_SETTLE_WAIT_MS / 1000;
+    for (;;) {
+        struct hp_pinset_st *ps = NULL;
+        struct hp_sources_st src;
+        int ok, busy;
+
+        memset(&src, 0, sizeof(src));
+        ok = hp_pinset_load(settings.pins, &ps, &err, &note, &src);
+        clock_gettime(CLOCK_REALTIME, &now);
+        /* Written to while it was read, or written in place so recently
+         * that the writer may not be done. */
+        busy = hp_sources_changed(&src);
+        if (busy) {
+            until = now;
+            until.tv_nsec += 50000000; /* 50 ms */
+            if (until.tv_nsec >= 1000000000) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000;
+            }
+            which = settings.pins;
+        } else {
+            busy = hp_sources_unsettled(&src, &now, HP_SETTLE_MS, &until,
+                                        &which);
+        }
+        if (!busy) {
+            hp_sources_free(&last);
+            last = src;
+            last_unsettled = 0;
+            if (!ok) {
+                failed(&err);
+                return;
+            }
+            log_index(&note, ps);
+            publish(ps);
+            return;
+        }
+        hp_pinset_free(ps);
+        if (!first || atomic_load(&current) != NULL ||
+            (now.tv_sec > deadline.tv_sec ||
+             (now.tv_sec == deadline.tv_sec &&
+              now.tv_nsec >= deadline.tv_nsec))) {
+            /* Not now: tried again at the next checks, which come every
+             * second until it settles. */
+            hp_sources_free(&last);
+            last = src;
+            last_unsettled = 1;
+            if (atomic_load(&current) == NULL) {
+                memset(&err, 0, sizeof(err));
+                snprintf(err.file, sizeof(err.file), "%s", which);
+                snprintf(err.msg, sizeof(err.msg), "is being written "
+                         "(changed in place less than %d s ago); not used "
+                         "until it settles", HP_SETTLE_MS / 1000);
+                failed(&err);
+            } else {
+                HP_DEBUG("%s is being written; the previous pins stay in "
+                         "force until it settles", which);
+            }
+            return;
+        }
+        hp_sources_free(&src);
+        if (until.tv_sec > deadline.tv_sec ||
+            (until.tv_sec == deadline.tv_sec &&
+             until.tv_nsec > deadline.tv_nsec))
+            until = deadline;
+        sleep_until(&until);
+    }
+}
+
 static void first_load(void)
 {
     pthread_mutex_lock(&lock);
     if (!atomic_load(&loaded)) {
-        struct file_sig sig;
-
-        file_sig_read(&sig);
-        load_locked(&sig);
-        atomic_store(&next_check, mono_seconds() + atomic_load(&interval));
+        load_locked(1);
+        atomic_store(&next_check,
+                     mono_seconds() + (last_unsettled ? 1
+                                                      : atomic_load(&interval)));
         atomic_store(&loaded, 1);
     }
     pthread_mutex_unlock(&lock);
@@ -277,7 +290,7 @@ static void maybe_reload(void)
     int iv = atomic_load_explicit(&interval, memory_order_relaxed);
     long now;
 
-    if (iv == 0)
+    if (iv == 0 && !last_unsettled)
         return;
     now = mono_seconds();
     if (now < atomic_load_explicit(&next_check, memory_order_relaxed))
@@ -285,13 +298,12 @@ static void maybe_reload(void)
     if (pthread_mutex_trylock(&lock) != 0)
         return;
     if (now >= atomic_load(&next_check)) {
-        struct file_sig sig;
-
-        atomic_store(&next_check, now + iv);
-        file_sig_read(&sig);
-        if (!file_sig_equal(&sig, &loaded_sig) &&
-            !file_sig_equal(&sig, &failed_sig))
-            load_locked(&sig); /* an invalid file is logged once per change */
+        /* An invalid file is logged once per change; one being written
+         * is looked at again until it settles. */
+        if (last_unsettled || hp_sources_changed(&last))
+            load_locked(0);
+        atomic_store(&next_check,
+                     now + (last_unsettled ? 1 : atomic_load(&interval)));
     }
     pthread_mutex_unlock(&lock);
 }

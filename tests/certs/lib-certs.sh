@@ -33,6 +33,7 @@ hp_leaf() {
                 -CAcreateserial -days 30 -extfile leaf.ext -out "$n.pem" \
                 2>/dev/null
     ) || { echo "could not create the leaf $n" >&2; exit 1; }
+    hp_settle "$d/$n".*
 }
 
 # hp_s_client CNF PORT [HOST]: an unmodified openssl s_client through

@@ -22,12 +22,14 @@ setup() {
     local n=$1
     shift
     printf '%s\n' "$@" >"$HP_WORK/$n.conf"
+    hp_settle "$HP_WORK/$n.conf"
     hp_cnf "$HP_WORK/$n.cnf" "$HP_WORK/$n.conf"
 }
 
 # --- Only the leaf's DER certificate, as Mattermost ships it ------------
 mkdir -p "$HP_WORK/der.d"
 openssl x509 -in "$HP_PKI/gleaf.pem" -outform DER -out "$HP_WORK/der.d/pinned.test.cer"
+hp_settle "$HP_WORK/der.d/pinned.test.cer"
 echo "not a pin file" >"$HP_WORK/der.d/README"
 setup der 'version = 1;' 'certs_dir = "der.d";'
 hp_admits "DER .cer in certs_dir, genuine server" "$HP_WORK/der.cnf" "$GPORT"
@@ -43,7 +45,9 @@ hp_admits "certs_dir pins no subdomain" "$HP_WORK/der.cnf" "$IPORT" api.pinned.t
 # --- A rotation: current (.cer, DER) and next (.crt, PEM) ---------------
 mkdir -p "$HP_WORK/rot.d"
 cp "$HP_WORK/der.d/pinned.test.cer" "$HP_WORK/rot.d/"
+hp_settle "$HP_WORK/rot.d"/*
 cp "$HP_PKI/gnext.pem" "$HP_WORK/rot.d/pinned.test.crt"
+hp_settle "$HP_WORK/rot.d/pinned.test.crt"
 setup rot 'version = 1;' "certs_dir = \"$HP_WORK/rot.d\";"
 hp_admits "rotation: current certificate" "$HP_WORK/rot.cnf" "$GPORT"
 hp_admits "rotation: next certificate" "$HP_WORK/rot.cnf" "$NPORT"
@@ -51,6 +55,7 @@ hp_refuses "rotation: impostor" "$HP_WORK/rot.cnf" "$IPORT" "$MISMATCH"
 # Upper-case names and .pem work the same way (DNS names ignore case).
 mkdir -p "$HP_WORK/case.d"
 cp "$HP_PKI/gnext.pem" "$HP_WORK/case.d/Pinned.TEST.pem"
+hp_settle "$HP_WORK/case.d/Pinned.TEST.pem"
 setup case 'version = 1;' 'certs_dir = "case.d";'
 hp_admits "HOST.pem, name in capitals" "$HP_WORK/case.cnf" "$NPORT"
 hp_refuses "HOST.pem, name in capitals: other key" "$HP_WORK/case.cnf" "$GPORT" "$MISMATCH"
@@ -75,6 +80,7 @@ hp_has "ignored file: lint --json code" "$OUT" '"code": "ignored-file"'
 # A file whose extension the folder does not take is not a pin: lint says
 # so, so that nobody believes example.com.der pins example.com.
 cp "$HP_WORK/der.d/pinned.test.cer" "$HP_WORK/rot.d/free.test.der"
+hp_settle "$HP_WORK/rot.d/free.test.der"
 mkdir -p "$HP_WORK/rot.d/old"
 hp_run "$HOSTPIN" lint "$HP_WORK/rot.conf"
 hp_has "lint: a .der file pins nothing" "$OUT" \
@@ -95,30 +101,36 @@ check_error() {
 }
 mkdir -p "$HP_WORK/bad.d"
 cp "$HP_WORK/der.d/pinned.test.cer" "$HP_WORK/bad.d/"
+hp_settle "$HP_WORK/bad.d"/*
 printf -- '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n' \
     >"$HP_WORK/bad.d/pinned.test.crt"
+hp_settle "$HP_WORK/bad.d/pinned.test.crt"
 setup bad 'version = 1;' '' 'certs_dir = "bad.d";'
 check_error bad 3 "certs_dir: certificate file \"$HP_WORK/bad.d/pinned.test.crt\": no certificate could be read" \
     "malformed .crt"
 
 mkdir -p "$HP_WORK/trail.d"
 { cat "$HP_WORK/der.d/pinned.test.cer"; printf 'junk'; } >"$HP_WORK/trail.d/pinned.test.cer"
+hp_settle "$HP_WORK/trail.d/pinned.test.cer"
 setup trail 'version = 1;' 'certs_dir = "trail.d";'
 check_error trail 2 "certs_dir: certificate file \"$HP_WORK/trail.d/pinned.test.cer\": no certificate could be read" \
     "DER with trailing bytes"
 
 mkdir -p "$HP_WORK/empty.d"
 : >"$HP_WORK/empty.d/pinned.test.cer"
+hp_settle "$HP_WORK/empty.d/pinned.test.cer"
 setup empty 'version = 1;' 'certs_dir = "empty.d";'
 check_error empty 2 "certs_dir: certificate file \"$HP_WORK/empty.d/pinned.test.cer\": no certificate could be read" "empty .cer"
 
 mkdir -p "$HP_WORK/name.d"
 cp "$HP_PKI/gleaf.pem" "$HP_WORK/name.d/*.pinned.test.crt"
+hp_settle "$HP_WORK/name.d/*.pinned.test.crt"
 setup name 'version = 1;' 'certs_dir = "name.d";'
 check_error name 2 "certs_dir \"$HP_WORK/name.d\": file \"*.pinned.test.crt\" is not named after a host" \
     "wildcard file name"
 rm "$HP_WORK/name.d/"*
 cp "$HP_PKI/gleaf.pem" "$HP_WORK/name.d/pinned.test:443.pem"
+hp_settle "$HP_WORK/name.d/pinned.test:443.pem"
 check_error name 2 "certs_dir \"$HP_WORK/name.d\": file \"pinned.test:443.pem\" is not named after a host" "file name with a port"
 
 setup nodir 'version = 1;' 'certs_dir = "no-such.d";'

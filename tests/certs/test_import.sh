@@ -22,6 +22,7 @@ mkdir -p "$D"
 import() {
     hp_run "$HOSTPIN" import --from "$1" "$2"
     printf '%s\n' "$OUT" >"$2.conf"
+    hp_settle "$2.conf"
     IMPORTED=$OUT
 }
 

@@ -19,8 +19,11 @@ ROOT=$(hp_pin_of "$P/groot.pem")
 F=$HP_WORK/pins.conf
 mkdir -p "$HP_WORK/certs.d"
 openssl x509 -in "$P/gleaf.pem" -outform DER -out "$HP_WORK/certs.d/pinned.test.cer"
+hp_settle "$HP_WORK/certs.d/pinned.test.cer"
 cp "$P/gnext.pem" "$HP_WORK/certs.d/pinned.test.crt"
+hp_settle "$HP_WORK/certs.d/pinned.test.crt"
 cp "$P/ginter.pem" "$HP_WORK/certs.d/dir-only.test.pem"
+hp_settle "$HP_WORK/certs.d/dir-only.test.pem"
 printf '%s\n' \
     'version = 1;' \
     'certs_dir = "certs.d";' \
@@ -109,6 +112,7 @@ hp_is "a host with a space: exit status" 1 "$RC"
 hp_has "a host with a space: says what is expected" "$ERR" "expected hostpin: (every pinned host) or hostpin:HOST"
 
 printf 'version = 1;\nhosts = ( { host = "x.test"; pins = [ "sha256/nope" ]; } );\n' >"$HP_WORK/broken.conf"
+hp_settle "$HP_WORK/broken.conf"
 hp_cnf "$HP_WORK/broken.cnf" "$HP_WORK/broken.conf"
 hp_run env OPENSSL_CONF="$HP_WORK/broken.cnf" openssl storeutl hostpin:
 hp_is "broken pins file: exit status" 1 "$RC"

@@ -83,6 +83,7 @@ hp_pins_text() {
     local f=$1
     shift
     printf '%s\n' "$@" >"$f"
+    hp_settle "$f"
 }
 
 # hp_closed_port: a port of 127.0.0.1 where nothing listens (bounded

@@ -139,18 +139,23 @@ warn "expired certificate in a certs file" oldcert \
     'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\" ];" \
     '    certs = [ "old.pem" ]; }' ');'
 
-# Permissions.
+# Permissions: a file others could change is not trusted (the module
+# refuses it too), a file others cannot read is a warning.
 lint_file perms 'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\", \"$B\" ]; }" ');'
 chmod 664 perms.conf
-hp_expect "warning: pins file writable by its group" 0 \
-    "perms.conf: warning: pins file is writable by its group (mode 0664): whoever can write it decides which servers are trusted; run chmod go-w" \
+hp_expect "error: pins file writable by its group" 1 \
+    "perms.conf: error: not trusted: writable by its group (mode 0664), and whoever can write it decides which servers are trusted; run chmod go-w" \
     "$HOSTPIN" lint perms.conf
-hp_has "writable by its group: summary" "$OUT" "1 warning"
+hp_has "writable by its group: summary" "$OUT" "INVALID, 1 error"
 chmod 646 perms.conf
-hp_expect "warning: pins file writable by everyone" 0 "writable by every user (mode 0646)" \
+hp_expect "error: pins file writable by everyone" 1 "writable by every user (mode 0646)" \
     "$HOSTPIN" lint perms.conf
-hp_expect "writable pins file: --strict" 1 "(--strict: failing)" \
-    "$HOSTPIN" lint --strict perms.conf
+chmod 644 perms.conf
+chown nobody perms.conf
+hp_expect "error: pins file owned by another user" 1 \
+    "perms.conf: error: not trusted: owned by uid $(id -u nobody), and only files of root or of the program's user (uid 0) are trusted; run chown root" \
+    "$HOSTPIN" lint perms.conf
+chown root perms.conf
 chmod 600 perms.conf
 hp_expect "warning: pins file not readable by every user" 0 \
     "perms.conf: warning: pins file is not readable by every user (mode 0600)" \
@@ -159,20 +164,31 @@ chmod 644 perms.conf
 mkdir -p open
 chmod 777 open
 cp perms.conf open/pins.conf
-hp_expect "warning: folder writable by others" 0 \
-    "$D/open: warning: folder of the pins file \"$D/open/pins.conf\" is writable by every user (mode 0777)" \
+hp_expect "error: folder writable by others" 1 \
+    "$D/open/pins.conf: error: not trusted: folder \"$D/open\" is writable by every user (mode 0777), and whoever can write it can replace the files in it; run chmod go-w" \
     "$HOSTPIN" lint "$D/open/pins.conf"
 chmod 1777 open
 hp_expect "a sticky folder (like /tmp) is fine" 0 "0 warnings" \
     "$HOSTPIN" lint "$D/open/pins.conf"
+chown nobody open/pins.conf
+hp_expect "error: another user's file in a sticky folder" 1 "not trusted: owned by uid" \
+    "$HOSTPIN" lint "$D/open/pins.conf"
+chown root open/pins.conf
+ln -s "$D/open/pins.conf" open/link.conf
+chown -h nobody open/link.conf
+hp_expect "error: another user's symbolic link" 1 \
+    "not trusted: symbolic link \"$D/open/link.conf\" is owned by uid" \
+    "$HOSTPIN" lint "$D/open/link.conf"
+rm open/link.conf
 chmod 755 open
 cp inter.pem root.pem open/
 lint_file certperm 'version = 1;' 'hosts = (' "  { host = \"a.test\"; pins = [ \"$A\" ];" \
     '    certs = [ "open/root.pem" ]; }' ');'
 chmod 666 open/root.pem
-hp_expect "warning: certificate file writable by others" 0 \
-    "./open/root.pem: warning: certificate file is writable by every user (mode 0666)" \
+hp_expect "error: certificate file writable by others" 1 \
+    "certperm.conf:4: error: certificate file \"./open/root.pem\": not trusted: writable by every user (mode 0666)" \
     "$HOSTPIN" lint certperm.conf
+chmod 644 open/root.pem
 
 # certs_dir: a folder of HOST.crt/.cer/.pem files; backups are counted
 # over the union of the folder and the host's entry.
@@ -202,10 +218,12 @@ hp_expect "warning: expired certificate in certs_dir" 0 \
     "$HOSTPIN" lint cdir.conf
 rm cdir/a.test.pem
 chmod 777 cdir
-hp_expect "warning: certs_dir folder writable by others" 0 \
-    "./cdir: warning: folder of the certificate file \"./cdir/" \
+hp_expect "error: certs_dir folder writable by others" 1 \
+    "cdir.conf:2: error: certs_dir: not trusted: folder \"$D/cdir\" is writable by every user (mode 0777), and whoever can write it can add files to it" \
     "$HOSTPIN" lint cdir.conf
-hp_has "certs_dir folder writable: mode" "$OUT" "is writable by every user (mode 0777)"
+chmod 1777 cdir
+hp_expect "error: certs_dir folder sticky and writable" 1 "(mode 1777), sticky or not" \
+    "$HOSTPIN" lint cdir.conf
 chmod 755 cdir
 cp inter.pem 'cdir/*.wild.test.crt'
 hp_expect "error: certs_dir file not named after a host" 1 \

@@ -235,15 +235,15 @@ static void test_load_prefers_index(void **state)
     struct fx *fx = *state;
     struct hp_pinset_st *ps = NULL;
     struct hp_error_st err;
-    int used = -1;
+    struct hp_index_note_st used;
 
     write_pins(fx->pins, 3, NULL);
-    assert_true(hp_pinset_load(fx->pins, &ps, &err, &used));
-    assert_int_equal(used, 0); /* no index yet */
+    assert_true(hp_pinset_load(fx->pins, &ps, &err, &used, NULL));
+    assert_int_equal(used.used, 0); /* no index yet */
     hp_pinset_free(ps);
     make_index(fx, 3);
-    assert_true(hp_pinset_load(fx->pins, &ps, &err, &used));
-    assert_int_equal(used, 1);
+    assert_true(hp_pinset_load(fx->pins, &ps, &err, &used, NULL));
+    assert_int_equal(used.used, 1);
     assert_non_null(hp_pinset_rule_for(ps, "h2.fill.test"));
     hp_pinset_free(ps);
 }
@@ -266,7 +266,7 @@ static void test_stale(void **state)
     struct hp_pinset_st *ps = NULL;
     struct hp_error_st err;
     char why[512];
-    int used = -1;
+    struct hp_index_note_st used;
 
     make_index(fx, 5);
     /* An edit: a new host; the index must not hide it. */
@@ -276,8 +276,8 @@ static void test_stale(void **state)
     assert_int_equal(hp_index_open(fx->pins, NULL, &ps, why, sizeof(why)),
                      HP_INDEX_STALE);
     assert_non_null(strstr(why, "changed"));
-    assert_true(hp_pinset_load(fx->pins, &ps, &err, &used));
-    assert_int_equal(used, 0);
+    assert_true(hp_pinset_load(fx->pins, &ps, &err, &used, NULL));
+    assert_int_equal(used.used, 0);
     assert_non_null(hp_pinset_rule_for(ps, "new.test"));
     hp_pinset_free(ps);
     assert_int_equal(hp_index_verify(fx->pins, NULL, why, sizeof(why)),
@@ -355,7 +355,7 @@ static void test_truncated(void **state)
     unsigned char *data;
     char why[512];
     size_t len, i;
-    int used = -1;
+    struct hp_index_note_st used;
 
     make_index(fx, 200);
     copy_index(fx, &data, &len);
@@ -367,8 +367,8 @@ static void test_truncated(void **state)
                                        sizeof(why)),
                          HP_INDEX_INVALID);
         assert_null(ps);
-        assert_true(hp_pinset_load(fx->pins, &ps, &err, &used));
-        assert_int_equal(used, 0);
+        assert_true(hp_pinset_load(fx->pins, &ps, &err, &used, NULL));
+        assert_int_equal(used.used, 0);
         hp_pinset_free(ps);
     }
     free(data);

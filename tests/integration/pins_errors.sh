@@ -12,10 +12,12 @@ OUT=$HP_WORK/out
 DEBUG=$HP_WORK/debug.log
 
 printf 'version = 1;\nhosts = (\n  { host = "pinned.test"; pins = [ "sha256/notbase64" ]; }\n);\n' >"$HP_WORK/broken.conf"
+hp_settle "$HP_WORK/broken.conf"
 hp_cnf "$HP_WORK/broken.cnf" "$HP_WORK/broken.conf"
 hp_cnf "$HP_WORK/missing.cnf" "$HP_WORK/does-not-exist.conf"
 hp_cnf "$HP_WORK/open.cnf" "$HP_WORK/broken.conf" fail-open
 printf 'version = 1;\nhosts = (\n  { host = pinned.test; pins = [ ] }\n);\n' >"$HP_WORK/syntax.conf"
+hp_settle "$HP_WORK/syntax.conf"
 hp_cnf "$HP_WORK/syntax.cnf" "$HP_WORK/syntax.conf"
 
 s_client() {

@@ -85,8 +85,10 @@ check("edited in place: new pins take effect", wait_for(GENUINE_ONLY))
 os.remove(pins)
 check("file removed: previous pins stay in force", stays(GENUINE_ONLY))
 replace(pins_file(gpin, interval=0))
-time.sleep(1.5)
-state()  # the check after this change loads reload_interval = 0
+# The check after this change loads reload_interval = 0, once the file has
+# settled (a file written less than 2 s ago may still be being written).
+time.sleep(3.5)
+state()
 replace(pins_file(ipin))
 check("reload_interval = 0: changes are not picked up", stays(GENUINE_ONLY))
 print(f"{checks - failures} passed, {failures} failed")

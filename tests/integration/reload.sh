@@ -22,6 +22,7 @@ grep -q "pins.conf: cannot read pins file: No such file or directory; the previo
 # one is picked up as well.
 mkdir "$HP_WORK/pins.d"
 printf 'version = 1;\nreload_interval = 1;\ninclude_dir = "pins.d";\n' >"$HP_WORK/main.conf"
+hp_settle "$HP_WORK/main.conf"
 hp_cnf "$HP_WORK/dropin.cnf" "$HP_WORK/main.conf"
 OPENSSL_CONF=$HP_WORK/dropin.cnf timeout 120 python3 - "$GPORT" "$IPORT" "$PKI/bundle.pem" \
     "$HP_WORK/pins.d" "$(hp_pin_of "$PKI/ginter.pem")" "$(hp_pin_of "$PKI/iroot.pem")" <<'PY'

@@ -32,6 +32,7 @@ expect() { # allowed|refused DESC PATTERN CNF PORT HOST [args]
 }
 conf() { # NAME TEXT: a pins file and its openssl.cnf; sets CNF
     printf '%s\n' "$2" >"$HP_WORK/$1.conf"
+    hp_settle "$HP_WORK/$1.conf"
     hp_cnf "$HP_WORK/$1.cnf" "$HP_WORK/$1.conf"
     CNF=$HP_WORK/$1.cnf
 }
@@ -170,18 +171,22 @@ expect allowed "report file cannot be written: genuine unaffected" "" "$CNF" "$G
 # --- drop-in files ------------------------------------------------------
 mkdir -p "$HP_WORK/pins.d"
 printf 'hosts = ( { host = "pinned.test"; pins = [ "sha256/%s" ]; } );\n' "$INTER" >"$HP_WORK/pins.d/10-team-a.conf"
+hp_settle "$HP_WORK/pins.d/10-team-a.conf"
 printf 'version = 1;\nhosts = ( { host = "other.test"; pins = [ "sha256/%s" ]; } );\n' "$INTER" >"$HP_WORK/pins.d/20-team-b.conf"
+hp_settle "$HP_WORK/pins.d/20-team-b.conf"
 echo 'not a conf' >"$HP_WORK/pins.d/README"
 conf dropin "version = 1;
 include_dir = \"pins.d\";"
 expect refused "host defined only in pins.d, impostor" 'rule .*pins.d/10-team-a.conf:1' "$CNF" "$IPORT" pinned.test
 expect allowed "host defined only in pins.d, genuine" "" "$CNF" "$GPORT" pinned.test
 printf '\n\nhosts = ( { host = "PINNED.test"; pins = [ "sha256/%s" ]; } );\n' "$INTER" >"$HP_WORK/pins.d/30-team-c.conf"
+hp_settle "$HP_WORK/pins.d/30-team-c.conf"
 expect refused "a host in two drop-ins" \
     "pins.d/30-team-c.conf:3: host \"pinned.test\" is also defined in .*pins.d/10-team-a.conf:1" \
     "$CNF" "$GPORT" pinned.test
 rm "$HP_WORK/pins.d/30-team-c.conf"
 printf 'mode = "report";\n' >"$HP_WORK/pins.d/40-bad.conf"
+hp_settle "$HP_WORK/pins.d/40-bad.conf"
 expect refused "a drop-in with a top-level setting" "40-bad.conf:1: 'mode' is not allowed in a drop-in file" \
     "$CNF" "$GPORT" pinned.test
 hp_done

@@ -16,6 +16,7 @@ hosts = (
   { host = "0:0::1"; pins = [ "sha256/$INTER" ]; }
 );
 EOT
+hp_settle "$HP_WORK/pins.conf"
 hp_cnf "$HP_WORK/openssl.cnf" "$HP_WORK/pins.conf"
 
 if "$PROG" names "$HP_WORK/openssl.cnf" "$PKI/bundle.pem" "$PKI/ginter.pem" \
@@ -78,6 +79,7 @@ refused_file "$HP_WORK/loop-a.conf" "cannot read pins file: Too many levels of s
 head -c 100000000 /dev/zero | tr '\0' '#' >"$HP_WORK/huge.conf"
 refused_file "$HP_WORK/huge.conf" "cannot read pins file: is too large" "a 100 MB file"
 printf 'version = 1;\n\0hosts = ();\n' >"$HP_WORK/nul.conf"
+hp_settle "$HP_WORK/nul.conf"
 refused_file "$HP_WORK/nul.conf" "contains a NUL byte" "a binary file"
 
 # Unreadable: root reads anything, so the program runs as nobody.
