@@ -142,7 +142,8 @@ struct hp_eval_st {
     struct hp_conn_st conn;
     const struct hp_rule_st *rule; /* a rule for a name, in force or not */
     size_t rule_name;              /* which name it is for */
-    struct hp_cert_info_st chain[HP_CHAIN_MAX]; /* the built chain */
+    struct hp_cert_info_st *chain; /* the built chain, every certificate
+                                      (as the module decides) */
     size_t nchain;
     struct hp_verdict_st v;        /* hp_decide_chain's, from DECIDED on */
 };
@@ -150,9 +151,10 @@ struct hp_eval_st {
 const struct hp_rule_st *hp_cli_any_rule(const struct hp_pinset_st *ps,
                                          const char *const *names,
                                          size_t nnames, size_t *idx);
-/* The chain as the module describes it; how many, 0 on error. */
+/* The whole chain as the module describes it, in *out (caller frees);
+ * how many, 0 on error. */
 size_t hp_cli_chain_info(const struct hp_pinset_st *ps, STACK_OF(X509) *chain,
-                         struct hp_cert_info_st *out, size_t max);
+                         struct hp_cert_info_st **out);
 /* Connect unless nothing concerns the names, then decide.  1 when a
  * verdict was reached (stage UNVERIFIED or DECIDED), else 0. */
 int hp_cli_evaluate(const struct hp_pinset_st *ps,

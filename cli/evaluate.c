@@ -4,6 +4,7 @@
  * SPKI digests, and key, signature and CA details when the pins file has
  * a policy) and run hp_decide_chain on it.  Shared by `check` and
  * `audit`, so neither can disagree with a real connection. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -35,22 +36,28 @@ static int concerned(const struct hp_pinset_st *ps, const struct hp_eval_st *e)
 }
 
 size_t hp_cli_chain_info(const struct hp_pinset_st *ps, STACK_OF(X509) *chain,
-                         struct hp_cert_info_st *out, size_t max)
+                         struct hp_cert_info_st **out)
 {
     int i, n = chain != NULL ? sk_X509_num(chain) : 0;
-    size_t k = 0;
+    struct hp_cert_info_st *info;
 
-    memset(out, 0, max * sizeof(*out));
-    /* A gap would shift depths: all or nothing. */
-    for (i = 0; i < n && k < max; i++, k++) {
+    /* Every certificate, however long the chain, as the module: one left
+     * out could be the denied one, or the only pinned one. */
+    *out = NULL;
+    if (n <= 0 || (info = calloc((size_t)n, sizeof(*info))) == NULL)
+        return 0;
+    for (i = 0; i < n; i++) {
         X509 *x = sk_X509_value(chain, i);
 
-        if (!hp_cli_x509_pin(x, out[k].spki))
+        if (!hp_cli_x509_pin(x, info[i].spki)) { /* a gap would shift depths */
+            free(info);
             return 0;
+        }
         if (ps->has_policy)
-            hp_cert_details(x, &out[k]);
+            hp_cert_details(x, &info[i]);
     }
-    return k;
+    *out = info;
+    return (size_t)n;
 }
 
 int hp_cli_evaluate(const struct hp_pinset_st *ps,
@@ -67,7 +74,7 @@ int hp_cli_evaluate(const struct hp_pinset_st *ps,
         e->stage = HP_EVAL_CONNECT;
         return 0;
     }
-    e->nchain = hp_cli_chain_info(ps, e->conn.built, e->chain, HP_CHAIN_MAX);
+    e->nchain = hp_cli_chain_info(ps, e->conn.built, &e->chain);
     if (e->conn.built == NULL || e->nchain == 0) {
         e->stage = HP_EVAL_NO_CHAIN;
         return 0;
@@ -87,6 +94,8 @@ long hp_cli_eval_error(const struct hp_eval_st *e)
 void hp_cli_eval_free(struct hp_eval_st *e)
 {
     hp_cli_conn_free(&e->conn);
+    free(e->chain);
+    e->chain = NULL;
 }
 
 const char *hp_cli_why_name(enum hp_why why)

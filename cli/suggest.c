@@ -64,7 +64,7 @@ struct key {
 struct chain {
     int64_t when;
     size_t n;
-    size_t k[HP_CHAIN_MAX];
+    size_t *k;
 };
 
 struct host {
@@ -242,10 +242,16 @@ static int learn_one(struct learn *l, const struct hp_report_st *r,
         h->first = r->when;
     if (r->when > h->last)
         h->last = r->when;
-    c = &h->c[h->nchains++];
-    c->when = r->when;
     n = sk_X509_num(built);
-    for (i = 0, c->n = 0; i < n && i < HP_CHAIN_MAX && ok; i++) {
+    c = &h->c[h->nchains];
+    c->when = r->when;
+    c->n = 0;
+    if ((c->k = calloc((size_t)n, sizeof(*c->k))) == NULL) {
+        sk_X509_pop_free(built, X509_free);
+        return 0;
+    }
+    h->nchains++;
+    for (i = 0; i < n && ok; i++) {
         long k = add_key(h, sk_X509_value(built, i), i, i == n - 1 && n > 1,
                          r->when);
 
@@ -525,6 +531,10 @@ static void learn_free(struct learn *l)
     size_t i;
 
     for (i = 0; i < l->n; i++) {
+        size_t j;
+
+        for (j = 0; j < l->h[i].nchains; j++)
+            free(l->h[i].c[j].k);
         free(l->h[i].k);
         free(l->h[i].c);
     }

@@ -287,10 +287,6 @@ struct hp_cert_info_st {
     int is_ca;              /* basicConstraints CA:TRUE */
 };
 
-/* Certificates of the built chain the decision looks at (the module's and
- * the command's limit alike); further ones are not considered. */
-#define HP_CHAIN_MAX 16
-
 /* Fill in key kind and size, signature hash strength and CA flag of a
  * certificate (conf/cert_info.c); `spki` is left to the caller. */
 struct x509_st;

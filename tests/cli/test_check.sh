@@ -225,4 +225,39 @@ agree "deny pin, unpinned host, genuine chain" 0 2 rsa2048 "$GPORT" free.test
 hp_has "deny pin, genuine chain: no rule, nothing broken" "$CHECK_OUT" \
     "its chain breaks none of the file's deny pins and policy"
 
+# A chain longer than 16 certificates: every certificate counts, for the
+# module and for check alike (root pinned at depth 18).
+L=$HP_WORK/long
+mkdir -p "$L"
+(
+    cd "$L" || exit 1
+    k=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+    openssl req -x509 "${k[@]}" -days 30 -subj "/CN=Long Root" -keyout c0.key \
+        -out c0.pem -addext basicConstraints=critical,CA:TRUE 2>/dev/null || exit 1
+    printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n' >ca.ext
+    for i in $(seq 1 17); do
+        openssl req -new "${k[@]}" -subj "/CN=Long CA $i" -keyout "c$i.key" \
+            -out "c$i.csr" 2>/dev/null &&
+            openssl x509 -req -in "c$i.csr" -CA "c$((i - 1)).pem" -CAkey "c$((i - 1)).key" \
+                -CAcreateserial -days 30 -extfile ca.ext -out "c$i.pem" 2>/dev/null || exit 1
+    done
+    printf 'subjectAltName=DNS:pinned.test\n' >leaf.ext
+    openssl req -new "${k[@]}" -subj "/CN=pinned.test" -keyout leaf.key -out leaf.csr 2>/dev/null &&
+        openssl x509 -req -in leaf.csr -CA c17.pem -CAkey c17.key -CAcreateserial \
+            -days 30 -extfile leaf.ext -out leaf.pem 2>/dev/null || exit 1
+    for i in $(seq 17 -1 1); do cat "c$i.pem"; done >chain.pem
+) || { echo "could not create the long chain" >&2; exit 1; }
+hp_server long "$L/leaf.pem" "$L/leaf.key" -cert_chain "$L/chain.pem"
+LPORT=$HP_PORT
+hp_pins_text "$HP_WORK/long.conf" 'version = 1;' 'hosts = (' \
+    "  { host = \"pinned.test\"; pins = [ \"sha256/$(hp_pin_of "$L/c0.pem")\", \"$HP_ZERO_PIN\" ]; }" ');'
+hp_cnf "$HP_WORK/long.cnf" "$HP_WORK/long.conf"
+hp_run "$HOSTPIN" check --pins "$HP_WORK/long.conf" --cafile "$L/c0.pem" --connect 127.0.0.1 "pinned.test:$LPORT"
+hp_is "19-certificate chain: check passes" 0 "$RC"
+hp_has "19-certificate chain: the root matched at depth 18" "$OUT" "OK: the key at depth 18 (CN=Long Root) is pinned"
+OPENSSL_CONF=$HP_WORK/long.cnf hp_run hp_openssl s_client -connect "127.0.0.1:$LPORT" \
+    -servername pinned.test -verify_hostname pinned.test -CAfile "$L/c0.pem" \
+    -verify_return_error </dev/null
+hp_is "19-certificate chain: s_client through OPENSSL_CONF agrees" 0 "$RC"
+
 hp_done
