@@ -223,8 +223,9 @@ struct hp_names_st {
 };
 void hp_names_init(struct hp_names_st *nm);
 void hp_names_free(struct hp_names_st *nm);
-/* A name the client gave (not copied: it must outlive the list). */
-void hp_names_given(struct hp_names_st *nm, const char *name);
+/* A name the client gave (not copied: it must outlive the list); sni:
+ * it is the SNI name, where an IP address names no host. */
+void hp_names_given(struct hp_names_st *nm, const char *name, int sni);
 /* Names of the fallback, copied: a DNS name or an IP the leaf certifies
  * (a wildcard adds every rule it could stand for), the peer's address. */
 void hp_names_add(struct hp_names_st *nm, const char *s, size_t len);

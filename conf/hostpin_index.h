@@ -92,6 +92,11 @@ int hp_pinset_ip_matters(const struct hp_pinset_st *ps);
 struct hp_index_st;
 const struct hp_rule_st *hp_index_find(struct hp_index_st *ix,
                                        const char *name, size_t len);
+/* fn for every rule one label under `parent` (hp_pinset_children). */
+void hp_index_children(struct hp_index_st *ix, const char *parent,
+                       size_t len,
+                       void (*fn)(const struct hp_rule_st *, void *),
+                       void *arg);
 void hp_index_close(struct hp_index_st *ix);
 
 #endif

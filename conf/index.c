@@ -185,12 +185,12 @@ static int rd_str(struct hp_index_st *ix, uint64_t off, uint64_t len,
 /* ---- lookups ----------------------------------------------------------- */
 
 /* Damage found after opening: from now on the parsed file answers. */
-static const struct hp_rule_st *fallback_find(struct hp_index_st *ix,
-                                              const char *name, size_t len)
+static const struct hp_rule_st refuse_all = {
+    .host = "", .mode = HP_MODE_ENFORCE, .file = "(damaged index)",
+};
+
+static struct hp_pinset_st *fallback_set(struct hp_index_st *ix)
 {
-    static const struct hp_rule_st refuse_all = {
-        .host = "", .mode = HP_MODE_ENFORCE, .file = "(damaged index)",
-    };
     struct hp_pinset_st *fb = atomic_load(&ix->fallback);
 
     if (fb == NULL) {
@@ -204,6 +204,14 @@ static const struct hp_rule_st *fallback_find(struct hp_index_st *ix,
         }
         pthread_mutex_unlock(&ix->lock);
     }
+    return fb;
+}
+
+static const struct hp_rule_st *fallback_find(struct hp_index_st *ix,
+                                              const char *name, size_t len)
+{
+    struct hp_pinset_st *fb = fallback_set(ix);
+
     /* The pins file no longer loads either: every name is pinned to
      * nothing, so verifications fail closed rather than go unpinned. */
     return fb != NULL ? hp_pinset_find_exact(fb, name, len) : &refuse_all;
@@ -340,6 +348,81 @@ const struct hp_rule_st *hp_index_find(struct hp_index_st *ix,
     return fallback_find(ix, name, len); /* a full table is damage */
 }
 
+/* Record e - 1 and its host (in hbuf); NULL if damaged. */
+static const struct hp_idx_rule *record_at(struct hp_index_st *ix, uint32_t e,
+                                           struct hp_idx_rule *rbuf,
+                                           char hbuf[HP_NAME_MAX + 1])
+{
+    const struct hp_idx_header *h = ix->h;
+    const struct hp_idx_rule *rec;
+
+    if (e == 0 || e > h->nrules ||
+        (rec = peek(ix, h->rules_off + (uint64_t)(e - 1) * sizeof(*rbuf),
+                    sizeof(*rbuf), rbuf)) == NULL ||
+        rec->host_len >= HP_NAME_MAX ||
+        !rd_str(ix, rec->host_off, rec->host_len, hbuf))
+        return NULL;
+    return rec;
+}
+
+/* The rules one label under `parent`, by ctable and cnext; 0 if the
+ * index turns out damaged on the way. */
+static int children(struct hp_index_st *ix, const char *parent, size_t len,
+                    void (*fn)(const struct hp_rule_st *, void *), void *arg)
+{
+    const struct hp_idx_header *h = ix->h;
+    uint32_t mask = h->table_slots - 1, slot, n, e, walked;
+
+    slot = hp_index_hash(parent, len) & mask;
+    for (n = 0; n < h->table_slots; n++, slot = (slot + 1) & mask) {
+        struct hp_idx_rule rbuf;
+        char hbuf[HP_NAME_MAX + 1];
+        const struct hp_idx_rule *rec;
+        const char *p;
+
+        if (!rd(ix, h->ctable_off + (uint64_t)slot * 4, 4, &e))
+            return 0;
+        if (e == 0)
+            return 1;
+        if ((rec = record_at(ix, e, &rbuf, hbuf)) == NULL)
+            return 0;
+        p = hp_index_parent(hbuf, (rec->flags & HP_IDX_R_IP) != 0);
+        if (p == NULL || strlen(p) != len || memcmp(p, parent, len) != 0)
+            continue;
+        /* This parent's rules, by cnext; a loop is damage. */
+        for (walked = 0; e != 0; walked++) {
+            const struct hp_rule_st *r;
+
+            if (walked >= h->nrules ||
+                (rec = record_at(ix, e, &rbuf, hbuf)) == NULL ||
+                (r = view(ix, e - 1, rec)) == NULL ||
+                !rd(ix, h->cnext_off + (uint64_t)(e - 1) * 4, 4, &e))
+                return 0;
+            fn(r, arg);
+        }
+        return 1;
+    }
+    return 0; /* a full table is damage */
+}
+
+void hp_index_children(struct hp_index_st *ix, const char *parent,
+                       size_t len,
+                       void (*fn)(const struct hp_rule_st *, void *),
+                       void *arg)
+{
+    struct hp_pinset_st *fb;
+
+    if (atomic_load_explicit(&ix->fallback, memory_order_acquire) == NULL &&
+        children(ix, parent, len, fn, arg))
+        return;
+    /* Damage: the parsed file answers (rules already given twice do no
+     * harm), or, if it no longer loads, a rule that nothing satisfies. */
+    if ((fb = fallback_set(ix)) != NULL)
+        hp_pinset_children(fb, parent, len, fn, arg);
+    else
+        fn(&refuse_all, arg);
+}
+
 const struct hp_rule_st *hp_pinset_rule_at(const struct hp_pinset_st *ps,
                                            size_t i)
 {
@@ -474,6 +557,8 @@ static int header_ok(const struct hp_idx_header *h, size_t fsize,
         !section_ok(h, h->rules_off, h->nrules, sizeof(struct hp_idx_rule),
                     8) ||
         !section_ok(h, h->table_off, h->table_slots, 4, 4) ||
+        !section_ok(h, h->ctable_off, h->table_slots, 4, 4) ||
+        !section_ok(h, h->cnext_off, h->nrules, 4, 4) ||
         !section_ok(h, h->pins_off, h->npins, HP_DIGEST_LEN, 1) ||
         !section_ok(h, h->strings_off, h->strings_len, 1, 1) ||
         h->strings_len == 0) {

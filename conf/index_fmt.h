@@ -3,8 +3,13 @@
  * order: an index is compiled on the machine that uses it, and `bom`
  * refuses one that was not.
  *
- *   header (block 0) | deps | files | rules | table | pins | strings |
- *   pad | sums
+ *   header (block 0) | deps | files | rules | table | ctable | cnext |
+ *   pins | strings | pad | sums
+ *
+ * table: rule + 1 by host (0: empty); ctable: by parent name (what follows
+ * a DNS host's first label), the first rule of that parent + 1; cnext: per
+ * rule, the next rule of the same parent + 1 (the names a wildcard can
+ * stand for).
  *
  * sums[b] (b >= 1) is the checksum of bytes [b * 4096, (b + 1) * 4096) of
  * everything before `sums`; header_hash covers the header (alone in block
@@ -15,9 +20,10 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HP_IDX_MAGIC "HPINDEX\0"
-#define HP_IDX_VERSION 5u
+#define HP_IDX_VERSION 6u
 #define HP_IDX_BOM 0x01020304u
 #define HP_IDX_BLOCK_SHIFT 12u
 #define HP_IDX_BLOCK (1u << HP_IDX_BLOCK_SHIFT)
@@ -66,8 +72,9 @@ struct hp_idx_header {
     struct hp_idx_str include_dir;
     uint32_t nip;                   /* rules for IP literals */
     uint32_t deny_file;             /* into files; UINT32_MAX: none */
+    uint64_t ctable_off, cnext_off; /* table_slots and nrules entries */
 };
-static_assert(sizeof(struct hp_idx_header) == 328, "header layout");
+static_assert(sizeof(struct hp_idx_header) == 344, "header layout");
 
 /* Another file or folder the rules come from (@include, include_dir and
  * its drop-in files). */
@@ -108,6 +115,16 @@ int hp_idx_sha256_file(const char *path, unsigned char out[32]);
  * with the format.  FNV-1a leaves names that differ in their last
  * characters close in the low bits, which make the slot: murmur3's
  * finalizer mixes them. */
+static inline uint32_t hp_index_hash(const char *s, size_t len);
+
+/* The parent of a DNS host (what follows its first label), or NULL. */
+static inline const char *hp_index_parent(const char *host, int is_ip)
+{
+    const char *dot = is_ip ? NULL : strchr(host, '.');
+
+    return dot != NULL ? dot + 1 : NULL;
+}
+
 static inline uint32_t hp_index_hash(const char *s, size_t len)
 {
     uint32_t h = 2166136261u;

@@ -110,6 +110,16 @@ static char *read_source(const char *path, struct hp_idx_sig *sig,
             close(fd);
             return NULL;
         }
+        /* The module parses a pins file only if it is trusted: an index
+         * of an untrusted one would be a way around that. */
+        if (!hp_trust_file(&st, path, err->msg, sizeof(err->msg))) {
+            char why[sizeof(err->msg)];
+
+            memcpy(why, err->msg, sizeof(why));
+            err_set(err, path, "%s", why);
+            close(fd);
+            return NULL;
+        }
         *racy = 0;
         if (time(NULL) - (st.st_mtim.tv_sec > st.st_ctim.tv_sec
                               ? st.st_mtim.tv_sec
@@ -230,7 +240,8 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     struct hp_idx_dep *deps = NULL;
     struct hp_idx_str *files = NULL, dir;
     struct hp_idx_rule *rules = NULL;
-    uint32_t *table = NULL, slots = 16, ndeps = 0;
+    uint32_t *table = NULL, *ctable = NULL, *cnext = NULL, slots = 16;
+    uint32_t ndeps = 0;
     size_t i, off, nblocks, b, depcap = 0;
     int ok = 0, rc;
 
@@ -242,7 +253,10 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     files = calloc(ps->nfiles + 1, sizeof(*files));
     rules = calloc(ps->nrules + 1, sizeof(*rules));
     table = calloc(slots, sizeof(*table));
-    if (files == NULL || rules == NULL || table == NULL ||
+    ctable = calloc(slots, sizeof(*ctable));
+    cnext = calloc(ps->nrules + 1, sizeof(*cnext));
+    if (files == NULL || rules == NULL || table == NULL || ctable == NULL ||
+        cnext == NULL ||
         !reserve(&strings, 1))
         goto oom;
     strings.len = 1; /* offset 0: the empty string */
@@ -310,6 +324,21 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
             slot = (slot + 1) & (slots - 1);
         table[slot] = (uint32_t)i + 1;
     }
+    for (i = 0; i < ps->nrules; i++) {
+        const char *par = hp_index_parent(ps->rules[i].host,
+                                          ps->rules[i].is_ip);
+        uint32_t slot;
+
+        if (par == NULL)
+            continue;
+        slot = hp_index_hash(par, strlen(par)) & (slots - 1);
+        while (ctable[slot] != 0 &&
+               strcmp(hp_index_parent(ps->rules[ctable[slot] - 1].host, 0),
+                      par) != 0)
+            slot = (slot + 1) & (slots - 1);
+        cnext[i] = ctable[slot];
+        ctable[slot] = (uint32_t)i + 1;
+    }
     /* Top-level settings. */
     if (!put_policy(ps, &ps->policy, &h.policy))
         goto toobig;
@@ -356,6 +385,10 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     off += ps->nrules * sizeof(*rules);
     h.table_off = off;
     off += (size_t)slots * 4;
+    h.ctable_off = off;
+    off += (size_t)slots * 4;
+    h.cnext_off = off;
+    off += ps->nrules * 4;
     h.pins_off = off;
     off += pins.len;
     h.strings_off = off;
@@ -373,6 +406,8 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     memcpy(out->p + h.files_off, files, ps->nfiles * sizeof(*files));
     memcpy(out->p + h.rules_off, rules, ps->nrules * sizeof(*rules));
     memcpy(out->p + h.table_off, table, (size_t)slots * 4);
+    memcpy(out->p + h.ctable_off, ctable, (size_t)slots * 4);
+    memcpy(out->p + h.cnext_off, cnext, ps->nrules * 4);
     if (pins.len > 0)
         memcpy(out->p + h.pins_off, pins.p, pins.len);
     memcpy(out->p + h.strings_off, strings.p, strings.len);
@@ -407,6 +442,8 @@ out:
     free(files);
     free(rules);
     free(table);
+    free(ctable);
+    free(cnext);
     return ok;
 }
 

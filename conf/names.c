@@ -106,16 +106,22 @@ int hp_name_clean(const char *in, size_t len, char out[HP_NAME_MAX])
     return (int)(b - a);
 }
 
-void hp_names_given(struct hp_names_st *nm, const char *name)
+void hp_names_given(struct hp_names_st *nm, const char *name, int sni)
 {
-    char clean[HP_NAME_MAX];
+    char clean[HP_NAME_MAX], norm[HP_NAME_MAX];
     size_t len;
-    int n;
+    int n, is_ip;
 
     if (name == NULL || (len = strlen(name)) == 0)
         return;
     if (hp_name_usable(name, len)) {
-        nm->usable = 1;
+        /* An IP address is no server name (RFC 6066 3), yet stunnel
+         * sends the address it connects to as one, then checks another
+         * name itself: as SNI, an address names nobody. */
+        if (sni && hp_name_normalize(name, len, norm, &is_ip) >= 0 && is_ip)
+            nm->odd = 1;
+        else
+            nm->usable = 1;
         push(nm, name);
         return;
     }

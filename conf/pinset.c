@@ -6,6 +6,7 @@
 
 #include "hostpin_conf.h"
 #include "hostpin_index.h"
+#include "index_fmt.h"
 #include "pinset_int.h"
 
 /* FNV-1a: names come from the administrator's file, and a lookup of a
@@ -67,9 +68,7 @@ static int build_table(struct hp_pinset_st *ps)
 /* The parent of a DNS rule's host: what follows its first label. */
 static const char *parent_of(const struct hp_rule_st *r)
 {
-    const char *dot = r->is_ip ? NULL : strchr(r->host, '.');
-
-    return dot != NULL ? dot + 1 : NULL;
+    return hp_index_parent(r->host, r->is_ip);
 }
 
 /* Rules by parent name, for the names a wildcard can stand for: a slot
@@ -105,22 +104,17 @@ void hp_pinset_children(const struct hp_pinset_st *ps, const char *parent,
                         void (*fn)(const struct hp_rule_st *, void *),
                         void *arg)
 {
-    const struct hp_rule_st *r;
     uint32_t at;
-    size_t slot, i;
+    size_t slot;
 
     if (ps == NULL)
         return;
-    if (ps->index != NULL || ps->ctable == NULL) {
-        /* An index-backed set has no table by parent: every rule. */
-        for (i = 0; (r = hp_pinset_rule_at(ps, i)) != NULL; i++) {
-            const char *p = parent_of(r);
-
-            if (p != NULL && strlen(p) == len && memcmp(p, parent, len) == 0)
-                fn(r, arg);
-        }
+    if (ps->index != NULL) {
+        hp_index_children(ps->index, parent, len, fn, arg);
         return;
     }
+    if (ps->ctable == NULL)
+        return;
     slot = hash_name(parent, len) & ps->tmask;
     for (; (at = ps->ctable[slot]) != 0; slot = (slot + 1) & ps->tmask) {
         const char *p = parent_of(&ps->rules[at - 1]);

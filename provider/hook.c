@@ -108,7 +108,7 @@ static void given_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
     int i;
 
     for (i = 0; (h = X509_VERIFY_PARAM_get0_host(param, i)) != NULL; i++)
-        hp_names_given(nm, h);
+        hp_names_given(nm, h, 0);
     if (want_ip) {
         /* SSL_set1_host("127.0.0.1") stores an IP, not a host.  With no
          * IP set the getter pushes "passed a null parameter", which
@@ -126,11 +126,11 @@ static void given_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
                 nm->incomplete = 1;
         }
         ERR_pop_to_mark();
-        hp_names_given(nm, *ip);
+        hp_names_given(nm, *ip, 0);
     }
     if (ssl != NULL)
         hp_names_given(nm, api->servername((const struct ssl_st *)ssl,
-                                           TLSEXT_NAMETYPE_host_name));
+                                           TLSEXT_NAMETYPE_host_name), 1);
 }
 
 /* No usable name from the client: it may accept the certificate for any

@@ -41,7 +41,7 @@ static _Atomic int interval = HP_DEFAULT_RELOAD_INTERVAL;
 static _Atomic int ip_hint = 1;         /* see hp_state_ip_matters */
 /* Guarded by `lock`. */
 static struct hp_sources_st last;       /* what the last load read */
-static int last_unsettled;              /* ... while it was being written */
+static _Atomic int last_unsettled;      /* ... while it was being written */
 static enum hp_index_state last_index = HP_INDEX_OK; /* said once */
 static char load_error[1200];
 
@@ -290,7 +290,8 @@ static void maybe_reload(void)
     int iv = atomic_load_explicit(&interval, memory_order_relaxed);
     long now;
 
-    if (iv == 0 && !last_unsettled)
+    if (iv == 0 && !atomic_load_explicit(&last_unsettled,
+                                         memory_order_relaxed))
         return;
     now = mono_seconds();
     if (now < atomic_load_explicit(&next_check, memory_order_relaxed))

@@ -654,9 +654,62 @@ static void test_cert_pins_refused(void **state)
     assert_int_equal(access(fx->idx, F_OK), -1);
 }
 
+/* The rules one label under a name, which a wildcard certificate stands
+ * for: the index finds the same as the parsed file. */
+struct kids {
+    char host[64][HP_NAME_MAX];
+    size_t n;
+};
+
+static void kid(const struct hp_rule_st *r, void *arg)
+{
+    struct kids *k = arg;
+
+    if (k->n < 64)
+        snprintf(k->host[k->n++], HP_NAME_MAX, "%s", r->host);
+}
+
+static int cmp_host(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void test_children(void **state)
+{
+    static const char *const parents[] = { "fill.test", "example.com",
+                                           "nothing.test", "test", "com" };
+    static const size_t want[] = { 50, 1, 0, 0, 1 };
+    struct fx *fx = *state;
+    struct hp_pinset_st *ix, *parsed = NULL;
+    struct hp_error_st err;
+    size_t i;
+
+    make_index(fx, 50);
+    ix = open_ok(fx);
+    assert_true(hp_conf_load_file(fx->pins, &parsed, &err));
+    for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
+        struct kids a, b;
+        size_t k;
+
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        hp_pinset_children(ix, parents[i], strlen(parents[i]), kid, &a);
+        hp_pinset_children(parsed, parents[i], strlen(parents[i]), kid, &b);
+        assert_int_equal(a.n, want[i]);
+        assert_int_equal(b.n, want[i]);
+        qsort(a.host, a.n, HP_NAME_MAX, cmp_host);
+        qsort(b.host, b.n, HP_NAME_MAX, cmp_host);
+        for (k = 0; k < a.n; k++)
+            assert_string_equal(a.host[k], b.host[k]);
+    }
+    hp_pinset_free(ix);
+    hp_pinset_free(parsed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_children, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_prefers_index, setup,
                                         teardown),

@@ -130,9 +130,9 @@ static void given_name_decides(void **state)
 
     (void)state;
     hp_names_init(&nm);
-    hp_names_given(&nm, "free.test");
-    hp_names_given(&nm, NULL);
-    hp_names_given(&nm, "");
+    hp_names_given(&nm, "free.test", 1);
+    hp_names_given(&nm, NULL, 1);
+    hp_names_given(&nm, "", 0);
     assert_true(nm.usable);
     assert_false(nm.odd);
     assert_int_equal(nm.n, 1);
@@ -140,7 +140,7 @@ static void given_name_decides(void **state)
     hp_names_free(&nm);
 
     hp_names_init(&nm);
-    hp_names_given(&nm, "API.pinned.test.");
+    hp_names_given(&nm, "API.pinned.test.", 0);
     assert_int_equal(decide(&nm, 0), HP_FAIL);
     assert_int_equal(decide(&nm, 1), HP_PASS);
     hp_names_free(&nm);
@@ -159,7 +159,7 @@ static void odd_given_names(void **state)
     (void)state;
     for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
         hp_names_init(&nm);
-        hp_names_given(&nm, odd[i]);
+        hp_names_given(&nm, odd[i], 1);
         assert_false(nm.usable);
         assert_true(nm.odd);
         if (decide(&nm, 0) != HP_FAIL)
@@ -170,10 +170,22 @@ static void odd_given_names(void **state)
     /* An odd name beside a usable one: the usable one is what the client
      * checks, and the odd one still finds its rule. */
     hp_names_init(&nm);
-    hp_names_given(&nm, "free.test");
-    hp_names_given(&nm, "api.pinned.test..");
+    hp_names_given(&nm, "free.test", 1);
+    hp_names_given(&nm, "api.pinned.test..", 1);
     assert_true(nm.usable);
     assert_int_equal(decide(&nm, 0), HP_FAIL);
+    hp_names_free(&nm);
+
+    /* An IP address as SNI (stunnel sends the one it connects to) names
+     * no host; as a host to verify, it does. */
+    hp_names_init(&nm);
+    hp_names_given(&nm, "192.0.2.9", 1);
+    assert_false(nm.usable);
+    assert_true(nm.odd);
+    hp_names_free(&nm);
+    hp_names_init(&nm);
+    hp_names_given(&nm, "192.0.2.9", 0);
+    assert_true(nm.usable);
     hp_names_free(&nm);
 }
 
