@@ -80,6 +80,23 @@ check("replaced with mv: new pins take effect without restart",
       wait_for(IMPOSTOR_ONLY))
 edit_in_place("version = 1;\nhosts = ( { host = \"pinned.test\"; pins = [ \"x\" ]; } );\n")
 check("invalid edit: previous pins stay in force", stays(IMPOSTOR_ONLY))
+
+
+def logged(text, limit=10.0):
+    """Verify until the debug log says `text` (a program reads a file
+    written in place once it has settled, on a verification)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        with open(os.environ["HOSTPIN_DEBUG"]) as f:
+            if text in f.read():
+                return True
+        state()
+        time.sleep(0.2)
+    return False
+
+
+check("invalid edit: read once it settled, and refused",
+      logged("previous pins stay in force") and state() == IMPOSTOR_ONLY)
 edit_in_place(pins_file(gpin))
 check("edited in place: new pins take effect", wait_for(GENUINE_ONLY))
 os.remove(pins)
