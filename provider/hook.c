@@ -4,14 +4,11 @@
  * names, extensions and revocation were checked (crypto/x509/x509_vfy.c),
  * and it hands the context here with the function it replaced. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -26,129 +23,6 @@
 /* The chain's certificates described on the stack; longer chains are
  * described on the heap, never cut. */
 #define HP_CHAIN_INLINE 16
-
-/* The peer address under the SSL's socket. */
-static void add_peer_ip(struct hp_names_st *nm, const struct hp_ssl_api_st *api,
-                        const SSL *ssl)
-{
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    int fd = api->get_rfd((const struct ssl_st *)ssl);
-
-    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
-        return;
-    if (ss.ss_family == AF_INET)
-        hp_names_add_ip(nm, (const unsigned char *)&((struct sockaddr_in *)&ss)
-                                ->sin_addr, 4);
-    else if (ss.ss_family == AF_INET6)
-        hp_names_add_ip(nm, (const unsigned char *)&(
-                                (struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-}
-
-/* Every name the leaf certifies, as X509_check_host and X509_check_ip
- * would accept it: each DNS and IP subjectAltName, and the subject's
- * common names when there is no DNS subjectAltName. */
-static void add_leaf_names(X509_STORE_CTX *ctx, const struct hp_pinset_st *ps,
-                           struct hp_names_st *nm, int want_ip)
-{
-    X509 *leaf = X509_STORE_CTX_get0_cert(ctx);
-    GENERAL_NAMES *gens;
-    const X509_NAME *subj;
-    int i, n, crit = -1, dns = 0;
-
-    if (leaf == NULL)
-        return;
-    gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, &crit, NULL);
-    /* NULL with crit -1: no such extension; otherwise it could not be
-     * decoded (or is there twice): refuse rather than guess. */
-    if (gens == NULL && crit != -1) {
-        nm->incomplete = 1;
-        return;
-    }
-    n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
-    for (i = 0; i < n; i++) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-
-        if (g->type == GEN_DNS) {
-            dns = 1;
-            hp_names_add_cert_dns(nm, ps,
-                                  (const char *)ASN1_STRING_get0_data(
-                                      g->d.dNSName),
-                                  (size_t)ASN1_STRING_length(g->d.dNSName));
-        } else if (g->type == GEN_IPADD && want_ip) {
-            hp_names_add_ip(nm, ASN1_STRING_get0_data(g->d.iPAddress),
-                            (size_t)ASN1_STRING_length(g->d.iPAddress));
-        }
-    }
-    GENERAL_NAMES_free(gens);
-    if (dns || (subj = X509_get_subject_name(leaf)) == NULL)
-        return;
-    for (i = -1; (i = X509_NAME_get_index_by_NID(subj, NID_commonName, i)) >=
-                 0;) {
-        ASN1_STRING *cn =
-            X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i));
-        unsigned char *u = NULL;
-        int len = ASN1_STRING_to_UTF8(&u, cn);
-
-        if (len > 0)
-            hp_names_add_cert_dns(nm, ps, (const char *)u, (size_t)len);
-        OPENSSL_free(u);
-    }
-}
-
-/* The names the client gave (DESIGN 3.1): every host of the verify
- * parameters, their IP, and the SNI name.  *ip receives the IP's text,
- * which the caller frees. */
-static void given_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
-                        const SSL *ssl, struct hp_names_st *nm, char **ip,
-                        int want_ip)
-{
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    const char *h;
-    int i;
-
-    for (i = 0; (h = X509_VERIFY_PARAM_get0_host(param, i)) != NULL; i++)
-        hp_names_given(nm, h, 0);
-    if (want_ip) {
-        /* SSL_set1_host("127.0.0.1") stores an IP, not a host.  With no
-         * IP set the getter pushes "passed a null parameter", which
-         * programs such as curl would then print as the reason of a
-         * failure: drop it. */
-        ERR_set_mark();
-        *ip = X509_VERIFY_PARAM_get1_ip_asc(param);
-        if (*ip == NULL) {
-            /* NULL is also what an allocation failure returns: only the
-             * "no IP" error means there is none, anything else fails
-             * closed. */
-            unsigned long e = ERR_peek_last_error();
-
-            if (ERR_GET_REASON(e) != ERR_R_PASSED_NULL_PARAMETER)
-                nm->incomplete = 1;
-        }
-        ERR_pop_to_mark();
-        hp_names_given(nm, *ip, 0);
-    }
-    if (ssl != NULL)
-        hp_names_given(nm, api->servername((const struct ssl_st *)ssl,
-                                           TLSEXT_NAMETYPE_host_name), 1);
-}
-
-/* No usable name from the client: it may accept the certificate for any
- * name the certificate carries, so those decide, with the peer's address
- * (DESIGN 3.1). */
-static void fallback_names(X509_STORE_CTX *ctx,
-                           const struct hp_ssl_api_st *api, const SSL *ssl,
-                           const struct hp_pinset_st *ps,
-                           struct hp_names_st *nm)
-{
-    int want_ip = hp_pinset_ip_matters(ps);
-
-    nm->from_cert = 1;
-    if (ssl != NULL && want_ip)
-        add_peer_ip(nm, api, ssl);
-    if (ps->nrules > 0 || want_ip)
-        add_leaf_names(ctx, ps, nm, want_ip);
-}
 
 static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -287,31 +161,6 @@ static void note_unverified(const struct hp_ssl_api_st *api, const SSL *ssl,
            refused ? ": libssl ignores this refusal" : "");
 }
 
-/* What a verification knows of its connection. */
-struct conn_st {
-    X509_STORE_CTX *ctx;
-    const struct hp_ssl_api_st *api;
-    const SSL *ssl;
-    struct hp_names_st nm;
-    char *ip;                   /* from X509_VERIFY_PARAM_get1_ip_asc */
-    int ip_read;                /* IP names collected (hp_pinset_ip_matters) */
-};
-
-static void conn_names(struct conn_st *c, int want_ip)
-{
-    hp_names_free(&c->nm);
-    OPENSSL_free(c->ip);
-    c->ip = NULL;
-    c->ip_read = want_ip;
-    given_names(c->ctx, c->api, c->ssl, &c->nm, &c->ip, want_ip);
-}
-
-static void conn_free(struct conn_st *c)
-{
-    hp_names_free(&c->nm);
-    OPENSSL_free(c->ip);
-}
-
 static int any_rule(const struct hp_pinset_st *ps, const struct hp_names_st *nm)
 {
     size_t i;
@@ -322,11 +171,11 @@ static int any_rule(const struct hp_pinset_st *ps, const struct hp_names_st *nm)
     return 0;
 }
 
-static int check_chain(struct conn_st *c, const struct hp_pinset_st *ps);
+static int check_chain(struct hp_conn_st *c, const struct hp_pinset_st *ps);
 
 /* Pin decision for a TLS client or a named verification; 1 = go on, 0 =
  * refused.  The pin set is held for the whole decision. */
-static int check_pins(struct conn_st *c)
+static int check_pins(struct hp_conn_st *c)
 {
     struct hp_state_ref_st ref;
     const struct hp_pinset_st *ps = hp_state_acquire(&ref);
@@ -334,7 +183,7 @@ static int check_pins(struct conn_st *c)
 
     /* The hint was low but this set (a reload since) wants IP names. */
     if (!c->ip_read && hp_pinset_ip_matters(ps))
-        conn_names(c, 1);
+        hp_conn_names(c, 1);
     if (ps == NULL) {
         char why[1200], msg[1400];
 
@@ -347,7 +196,7 @@ static int check_pins(struct conn_st *c)
         return refuse(c->ctx, HP_R_PINS_FILE, msg);
     }
     if (!c->nm.usable)
-        fallback_names(c->ctx, c->api, c->ssl, ps, &c->nm);
+        hp_conn_fallback(c, ps);
     if (c->nm.incomplete) {
         hp_state_release(&ref);
         return refuse(c->ctx, HP_R_INTERNAL, "could not read the names of "
@@ -367,7 +216,7 @@ static int check_pins(struct conn_st *c)
 
 
 /* Digest (and, with a policy, describe) the built chain, then decide. */
-static int check_chain(struct conn_st *c, const struct hp_pinset_st *ps)
+static int check_chain(struct hp_conn_st *c, const struct hp_pinset_st *ps)
 {
     static const char *const refusal[] = {
         [HP_WHY_NONE] = "", [HP_WHY_PIN] = "certificate chain does not "
@@ -476,7 +325,7 @@ out:
 
 int hp_hook_verify(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved)
 {
-    struct conn_st c;
+    struct hp_conn_st c;
     int ok;
 
     /* CRL path contexts share the parent's parameters, host included. */
@@ -491,14 +340,14 @@ int hp_hook_verify(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved)
             return saved(ctx);
     }
     hp_names_init(&c.nm);
-    conn_names(&c, hp_state_ip_matters());
+    hp_conn_names(&c, hp_state_ip_matters());
     /* A verification with neither a name nor a TLS connection (S/MIME,
      * `openssl verify` without a host) is none of hostpin's business. */
     if (c.nm.n == 0 && c.ssl == NULL && !c.nm.incomplete) {
-        conn_free(&c);
+        hp_conn_free(&c);
         return saved(ctx);
     }
     ok = check_pins(&c);
-    conn_free(&c);
+    hp_conn_free(&c);
     return ok ? saved(ctx) : 0;
 }

@@ -75,6 +75,25 @@ int hp_state_fail_open(void);
 int hp_state_ip_matters(void);
 const char *hp_state_pins_path(void);
 
+/* conn.c (core): what a verification knows of its connection, and its
+ * names (the name rule, conf/names.c). */
+struct ssl_st;
+struct hp_ssl_api_st;
+struct hp_conn_st {
+    X509_STORE_CTX *ctx;
+    const struct hp_ssl_api_st *api;
+    const struct ssl_st *ssl;
+    struct hp_names_st nm;
+    char *ip;                   /* from X509_VERIFY_PARAM_get1_ip_asc */
+    int ip_read;                /* IP names collected (hp_pinset_ip_matters) */
+    const char *peer;           /* the peer's address among the names */
+};
+/* The names the client gave (IP names if want_ip), replacing any. */
+void hp_conn_names(struct hp_conn_st *c, int want_ip);
+/* No usable name: the peer's address and every name of the leaf. */
+void hp_conn_fallback(struct hp_conn_st *c, const struct hp_pinset_st *ps);
+void hp_conn_free(struct hp_conn_st *c);
+
 /* hook.c (core): decide on a built chain, then call `saved`. */
 int hp_hook_verify(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved);
 
