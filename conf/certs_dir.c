@@ -38,21 +38,21 @@ void hp_certs_free(struct hp_certs_st *c)
     free(c);
 }
 
-/* Keep x's DER in the rule (the store returns it). */
-static int keep_cert(struct hp_rule_st *r, X509 *x, const char *path)
+/* Keep x's DER in *list (the store returns it). */
+static int keep_cert(struct hp_certs_st **list, X509 *x, const char *path)
 {
-    size_t n = r->certs != NULL ? r->certs->n : 0;
+    size_t n = *list != NULL ? (*list)->n : 0;
     struct hp_certs_st *c;
     unsigned char *der = NULL;
     int len;
 
-    c = realloc(r->certs, sizeof(*c) + (n + 1) * sizeof(c->v[0]));
+    c = realloc(*list, sizeof(*c) + (n + 1) * sizeof(c->v[0]));
     if (c == NULL)
         return 0;
-    if (r->certs == NULL)
+    if (*list == NULL)
         c->ndir = 0;
     c->n = n;
-    r->certs = c;
+    *list = c;
     if ((len = i2d_X509(x, &der)) <= 0)
         return 0;
     c->v[n].der = der;
@@ -65,20 +65,54 @@ static int keep_cert(struct hp_rule_st *r, X509 *x, const char *path)
     return 1;
 }
 
-static int add_cert(struct hp_rule_st *r, size_t *cap, X509 *x,
-                    const char *path)
+static int spki_of(X509 *x, hp_digest d)
 {
     unsigned char *der = NULL;
     int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
-    hp_digest d;
     int ok = len > 0 && hp_spki_digest(der, (size_t)len, d);
 
     OPENSSL_free(der);
-    return ok && hp_rule_add_pin(r, cap, d) && keep_cert(r, x, path);
+    return ok;
 }
 
-int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
-                      int folder_checked, const char **why)
+/* Append d to a sorted-later digest array. */
+static int add_digest(hp_digest **v, size_t *n, const hp_digest d)
+{
+    hp_digest *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+    if (nv == NULL)
+        return 0;
+    memcpy(nv[(*n)++], d, HP_DIGEST_LEN);
+    *v = nv;
+    return 1;
+}
+
+/* What one certificate of a file adds to the rule: 1, 0 (out of memory),
+ * or -1 with *why set (the certificate cannot be what is asked). */
+static int add_cert(struct hp_rule_st *r, size_t *cap, X509 *x,
+                    const char *path, int anchor, const char **why)
+{
+    hp_digest d;
+
+    if (anchor && X509_self_signed(x, 1) != 1) {
+        /* OpenSSL ends a chain at a self-signed certificate only; one an
+         * intermediate would have to be trusted as a partial chain, which
+         * is not what a host's anchor should mean. */
+        ERR_clear_error();
+        *why = "is not a self-signed certificate (an anchor is a root CA "
+               "certificate or the server's own self-signed certificate)";
+        return -1;
+    }
+    if (!spki_of(x, d) || !hp_rule_add_pin(r, cap, d))
+        return 0;
+    if (!anchor)
+        return keep_cert(&r->certs, x, path);
+    return keep_cert(&r->anchors, x, path) &&
+           add_digest(&r->anchor_pins, &r->nanchor_pins, d);
+}
+
+static int add_file(struct hp_rule_st *r, size_t *cap, const char *path,
+                    int folder_checked, int anchor, const char **why)
 {
     size_t len = 0, count = 0;
     char *data;
@@ -91,11 +125,11 @@ int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
         BIO *b = BIO_new_mem_buf(data, (int)len);
         X509 *x;
 
-        while (good && b != NULL &&
+        while (good > 0 && b != NULL &&
                (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-            good = add_cert(r, cap, x, path);
+            good = add_cert(r, cap, x, path, anchor, why);
             X509_free(x);
-            count += good;
+            count += good > 0;
         }
         BIO_free(b);
     } else {
@@ -103,18 +137,23 @@ int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
         const unsigned char *end = p + len;
         X509 *x;
 
-        while (good && p < end &&
+        while (good > 0 && p < end &&
                (x = d2i_X509(NULL, &p, (long)(end - p))) != NULL) {
-            good = add_cert(r, cap, x, path);
+            good = add_cert(r, cap, x, path, anchor, why);
             X509_free(x);
-            count += good;
+            count += good > 0;
         }
         if (p != end)
             count = 0; /* trailing garbage: refuse the whole file */
     }
     ERR_clear_error();
     free(data);
-    r->ncert_pins += count;
+    if (good < 0)
+        return 0;
+    if (anchor)
+        r->nanchor_certs += count;
+    else
+        r->ncert_pins += count;
     if (!good) {
         *why = "out of memory";
         return -1;
@@ -125,6 +164,18 @@ int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
         return 0;
     }
     return 1;
+}
+
+int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
+                      int folder_checked, const char **why)
+{
+    return add_file(r, cap, path, folder_checked, 0, why);
+}
+
+int hp_anchors_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
+                        const char **why)
+{
+    return add_file(r, cap, path, 0, 1, why);
 }
 
 /* ---- certs_dir --------------------------------------------------------- */

@@ -24,6 +24,11 @@ int hp_rule_add_pin(struct hp_rule_st *r, size_t *cap, const hp_digest d);
 int hp_certs_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
                       int folder_checked, const char **why);
 
+/* The same for an `anchors` file: each certificate must be self-signed;
+ * it is kept in r->anchors, its key is a pin and an anchor pin. */
+int hp_anchors_add_file(struct hp_rule_st *r, size_t *cap, const char *path,
+                        const char **why);
+
 /* The top-level `certs_dir` setting s, found in `file` (for messages):
  * each HOST.cer, HOST.crt or HOST.pem pins HOST, added to the `hosts`
  * entry of HOST if there is one.  Call before the set is indexed.

@@ -218,6 +218,16 @@ void hp_decide_chain(const struct hp_pinset_st *ps, const char *const *names,
                          src->file, src->line);
             }
         }
+        /* system_roots = false: the chain must end at one of the host's
+         * own anchors, whatever else vouches for it. */
+        if (r->no_system_roots &&
+            (nchain == 0 || !hp_digest_in(r->anchor_pins, r->nanchor_pins,
+                                          chain[nchain - 1].spki)))
+            consider(v, r->mode, HP_WHY_POLICY, r, i,
+                     nchain > 0 ? (int)nchain - 1 : -1,
+                     "the chain ends at a root the system trusts, not at "
+                     "one of the host's anchors (system_roots = false)",
+                     r->file, r->line);
         if (exempt)
             continue;
         for (d = 0, depth = -1; d < nchain && depth < 0; d++)

@@ -62,6 +62,15 @@ struct hp_rule_st {
     struct hp_policy_st policy; /* the host's own `policy`, keys -1 if unset */
     hp_digest *deny;        /* the host's `deny` pins, sorted */
     size_t ndeny;
+    /* `anchors`: self-signed certificates a chain of this host (and, with
+     * include_subdomains, its subdomains) may end at although the system
+     * does not trust them; their keys are pins too. */
+    struct hp_certs_st *anchors; /* NULL if none */
+    hp_digest *anchor_pins; /* the anchors' keys, sorted */
+    size_t nanchor_pins;
+    size_t nanchor_certs;   /* certificates read from `anchors` files */
+    int no_system_roots;    /* system_roots = false: a chain must end at
+                               one of the anchors */
 };
 
 struct hp_pinset_st {
@@ -93,6 +102,7 @@ struct hp_pinset_st {
      * `rules` and `table` are then NULL; use the lookup functions. */
     struct hp_index_st *index;
     size_t nip;             /* rules for IP literals (hp_pinset_index) */
+    int has_anchors;        /* some rule has anchors */
 };
 
 /* What went wrong while loading: file, line (0 if none) and a message that

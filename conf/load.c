@@ -374,6 +374,24 @@ static int add_cert_file(struct loader *ld, const config_setting_t *s,
     return 0;
 }
 
+/* An anchor file: `certs` path rules; every certificate self-signed. */
+static int add_anchor_file(struct loader *ld, const config_setting_t *s,
+                           struct hp_rule_st *r, size_t *cap,
+                           const char *file)
+{
+    char path[1024];
+    const char *why = NULL;
+
+    if (file[0] != '/' && ld->basedir != NULL)
+        snprintf(path, sizeof(path), "%s/%s", ld->basedir, file);
+    else
+        snprintf(path, sizeof(path), "%s", file);
+    if (hp_anchors_add_file(r, cap, path, &why) > 0)
+        return 1;
+    SET_ERR(ld, s, "anchor file \"%s\": %s", path, why);
+    return 0;
+}
+
 static int cmp_digest(const void *a, const void *b)
 {
     return memcmp(a, b, HP_DIGEST_LEN);
@@ -381,7 +399,7 @@ static int cmp_digest(const void *a, const void *b)
 
 static const char *const host_keys[] = {
     "host", "include_subdomains", "pins", "certs", "expires", "mode",
-    "policy", "deny", NULL
+    "policy", "deny", "anchors", "system_roots", NULL
 };
 static const char *const top_keys[] = {
     "version", "mode", "hosts", "reload_interval", "certs_dir", "policy",
@@ -414,8 +432,9 @@ static int load_host(struct loader *ld, const config_setting_t *h)
     for (i = 0; (s = config_setting_get_elem(h, (unsigned)i)) != NULL; i++) {
         if (!known(host_keys, config_setting_name(s))) {
             SET_ERR(ld, s, "unknown setting '%s' in host entry (expected "
-                           "host, include_subdomains, pins, certs, expires, "
-                           "mode, policy or deny)", config_setting_name(s));
+                           "host, include_subdomains, pins, certs, anchors, "
+                           "system_roots, expires, mode, policy or deny)",
+                    config_setting_name(s));
             return 0;
         }
     }
@@ -534,9 +553,46 @@ static int load_host(struct loader *ld, const config_setting_t *h)
                 return 0;
         }
     }
+    if ((s = config_setting_get_member(h, "anchors")) != NULL) {
+        if (!hp_load_is_list(s) || config_setting_length(s) == 0) {
+            SET_ERR(ld, s, "'anchors' must be a list of certificate file "
+                           "names: anchors = [ \"/etc/hostpin/ca.pem\" ];");
+            return 0;
+        }
+        n = (size_t)config_setting_length(s);
+        for (i = 0; i < n; i++) {
+            const config_setting_t *e = config_setting_get_elem(s,
+                                                                (unsigned)i);
+
+            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                SET_ERR(ld, e, "anchor %zu of host \"%s\" is not a file "
+                               "name in double quotes", i + 1, r->host);
+                return 0;
+            }
+            if (!add_anchor_file(ld, e, r, &cap,
+                                 config_setting_get_string(e)))
+                return 0;
+        }
+        qsort(r->anchor_pins, r->nanchor_pins, HP_DIGEST_LEN, cmp_digest);
+    }
+    if ((s = config_setting_get_member(h, "system_roots")) != NULL) {
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+            SET_ERR(ld, s, "'system_roots' must be true or false");
+            return 0;
+        }
+        r->no_system_roots = !config_setting_get_bool(s);
+        if (r->no_system_roots && r->nanchor_pins == 0) {
+            SET_ERR(ld, s, "system_roots = false needs anchors: with no "
+                           "root at all, host \"%s\" could never be "
+                           "reached (expected anchors = [ \"file\" ];)",
+                    r->host);
+            return 0;
+        }
+    }
     if (r->npins == 0) {
         SET_ERR(ld, h, "host \"%s\" has no pins (expected pins = [ "
-                       "\"sha256/...\" ]; or certs = [ \"file\" ];)",
+                       "\"sha256/...\" ];, certs = [ \"file\" ]; or "
+                       "anchors = [ \"file\" ];)",
                 r->host);
         return 0;
     }

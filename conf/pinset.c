@@ -30,6 +30,8 @@ static void free_rule(struct hp_rule_st *r)
     free(r->pins);
     free(r->deny);
     hp_certs_free(r->certs);
+    hp_certs_free(r->anchors);
+    free(r->anchor_pins);
 }
 
 static int build_table(struct hp_pinset_st *ps)
@@ -143,8 +145,10 @@ int hp_pinset_index(struct hp_pinset_st *ps)
     }
     if (!build_children(ps))
         return 0;
-    for (i = 0, ps->nip = 0; i < ps->nrules; i++)
+    for (i = 0, ps->nip = 0, ps->has_anchors = 0; i < ps->nrules; i++) {
         ps->nip += ps->rules[i].is_ip != 0;
+        ps->has_anchors |= ps->rules[i].nanchor_pins > 0;
+    }
     return 1;
 }
 

@@ -128,12 +128,10 @@ static void given_names(X509_STORE_CTX *ctx, const struct hp_ssl_api_st *api,
 void hp_conn_fallback(struct hp_conn_st *c, const struct hp_pinset_st *ps)
 {
     int want_ip = hp_pinset_ip_matters(ps);
-    size_t before = c->nm.n;
-
     c->nm.from_cert = 1;
     if (c->ssl != NULL && want_ip)
         add_peer_ip(&c->nm, c->api, c->ssl);
-    c->peer = c->nm.n > before ? c->nm.v[before] : NULL;
+    c->cert_from = c->nm.n;
     if (ps->nrules > 0 || want_ip)
         add_leaf_names(c->ctx, ps, &c->nm, want_ip);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* hostpin-core.so's entry point (core_api.h): hostpin.so opens it on the
- * first verification or store use and calls hostpin_core_init_v1
+ * first verification or store use and calls hostpin_core_init_v2
  * (HP_CORE_INIT_FN), the one symbol it exports. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@ static const struct hp_core_api_st api = {
     .abi = HP_CORE_ABI,
     .version = HOSTPIN_VERSION,
     .verify = hp_hook_verify,
+    .anchor_issuer = hp_anchor_issuer,
     .store_open = hp_store_open,
     .store_set_params = hp_store_set_params,
     .store_load = hp_store_load,

@@ -30,10 +30,10 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/x509_vfy.h>
 
-#define HP_CORE_ABI 1
+#define HP_CORE_ABI 2
 #define HP_CORE_FILE "hostpin-core.so"
 /* The entry point carries the interface number (HP_CORE_ABI). */
-#define HP_CORE_INIT_FN hostpin_core_init_v1
+#define HP_CORE_INIT_FN hostpin_core_init_v2
 #define HP_STR_(x) #x
 #define HP_STR(x) HP_STR_(x)
 #define HP_CORE_INIT HP_STR(HP_CORE_INIT_FN)
@@ -69,6 +69,9 @@ struct hp_core_api_st {
     /* Decide on a built chain; calls `saved` (what X509_STORE_CTX_init
      * assigned) when hostpin has no objection. */
     int (*verify)(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved);
+    /* An issuer of x that the store does not have: one of the anchors of
+     * the connection's hosts (X509_STORE_CTX_get1_issuer's contract). */
+    int (*anchor_issuer)(X509 **issuer, X509_STORE_CTX *ctx, const X509 *x);
     OSSL_FUNC_store_open_fn *store_open;
     OSSL_FUNC_store_set_ctx_params_fn *store_set_params;
     OSSL_FUNC_store_load_fn *store_load;

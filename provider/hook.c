@@ -267,6 +267,22 @@ static int check_chain(struct hp_conn_st *c, const struct hp_pinset_st *ps)
         nd = 1;
     }
 #endif
+    /* A chain that ends at an anchor hostpin gave (anchor.c) stands only
+     * for names whose rules list it: checked again here, on the names
+     * the decision below uses. */
+    if (ps->has_anchors && nd > 0 && hp_anchor_given(ctx, info[nd - 1].spki) &&
+        !hp_anchor_covers(ps, c, info[nd - 1].spki, (int64_t)time(NULL),
+                          NULL)) {
+        char pin[HP_PIN_STRLEN];
+
+        hp_pin_format(info[nd - 1].spki, pin);
+        snprintf(msg, sizeof(msg), "certificate chain ends at the anchor %s, "
+                 "which is trusted only for the hosts whose rules list it, "
+                 "not for \"%s\"", pin, nm->n > 0 ? nm->v[0] : "(no name)");
+        HP_LOG(LOG_WARNING, "refused: %s", msg);
+        ok = refuse(ctx, HP_R_PIN_MISMATCH, msg);
+        goto out;
+    }
     hp_decide_chain(ps, nm->v, nm->n, info, nd, ps->has_policy,
                     (int64_t)time(NULL), &v);
     if (v.expired != NULL)

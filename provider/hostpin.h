@@ -86,13 +86,26 @@ struct hp_conn_st {
     struct hp_names_st nm;
     char *ip;                   /* from X509_VERIFY_PARAM_get1_ip_asc */
     int ip_read;                /* IP names collected (hp_pinset_ip_matters) */
-    const char *peer;           /* the peer's address among the names */
+    size_t cert_from;           /* fallback: the leaf's names start here */
 };
 /* The names the client gave (IP names if want_ip), replacing any. */
 void hp_conn_names(struct hp_conn_st *c, int want_ip);
 /* No usable name: the peer's address and every name of the leaf. */
 void hp_conn_fallback(struct hp_conn_st *c, const struct hp_pinset_st *ps);
 void hp_conn_free(struct hp_conn_st *c);
+
+/* anchor.c (core): scoped trust anchors.  hp_anchor_issuer, as
+ * X509_STORE_CTX_get1_issuer, when the store has no issuer of x: 1 with
+ * *issuer (the caller's reference) if an anchor of the connection's hosts
+ * issued x and every name the client could accept has an enforced rule
+ * listing it.  hp_anchor_covers says the latter (*report: a report-mode
+ * rule that would have).  hp_anchor_given: was the anchor of key spki
+ * given to this context's chain (and forget it)? */
+int hp_anchor_issuer(X509 **issuer, X509_STORE_CTX *ctx, const X509 *x);
+int hp_anchor_covers(const struct hp_pinset_st *ps, const struct hp_conn_st *c,
+                     const hp_digest spki, int64_t now,
+                     const struct hp_rule_st **report);
+int hp_anchor_given(const X509_STORE_CTX *ctx, const hp_digest spki);
 
 /* hook.c (core): decide on a built chain, then call `saved`. */
 int hp_hook_verify(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved);

@@ -198,7 +198,11 @@ static void rare_init(void)
     *(void **)&rare.syslog = dlsym(RTLD_DEFAULT, "syslog");
     *(void **)&rare.dlerror = dlsym(RTLD_DEFAULT, "dlerror");
     *(void **)&rare.dladdr = dlsym(RTLD_DEFAULT, "dladdr");
-    rare_ok = rare.param_locate != NULL && rare.param_set_int != NULL &&
+    *(void **)&rare.set_get_issuer =
+        dlsym(crypto, "X509_STORE_set_get_issuer");
+    *(void **)&rare.get1_issuer = dlsym(crypto, "X509_STORE_CTX_get1_issuer");
+    rare_ok = rare.set_get_issuer != NULL && rare.get1_issuer != NULL &&
+              rare.param_locate != NULL && rare.param_set_int != NULL &&
               rare.param_set_utf8_ptr != NULL && rare.parent_ctx != NULL &&
               rare.set_error != NULL && rare.syslog != NULL &&
               rare.dlerror != NULL && rare.dladdr != NULL;
@@ -208,6 +212,41 @@ const struct hp_rare_st *hp_rare(void)
 {
     pthread_once(&rare_once, rare_init);
     return rare_ok ? &rare : NULL;
+}
+
+/* An issuer the store does not have may be an anchor of the connection's
+ * hosts (anchor.c); only then is the core asked, and loaded. */
+static int store_get_issuer(X509 **issuer, X509_STORE_CTX *ctx, X509 *x)
+{
+    const struct hp_rare_st *r = hp_rare();
+    const struct hp_core_api_st *c;
+    int ret;
+
+    if (r == NULL)
+        return 0;
+    if ((ret = r->get1_issuer(issuer, ctx, x)) != 0 ||
+        (c = hp_stub_core()) == NULL)
+        return ret;
+    return c->anchor_issuer(issuer, ctx, x);
+}
+
+/* Every store made after activation gets the issuer lookup above.  Here,
+ * when the store is made, rather than with each context: a context copies
+ * the store's lookup in X509_STORE_CTX_init, before hook_new runs, so the
+ * first context of a store would miss it, and a one-shot program has no
+ * other. */
+static void store_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                      long argl, void *argp)
+{
+    const struct hp_rare_st *r = hp_rare();
+
+    (void)ptr;
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    if (r != NULL && parent != NULL)
+        r->set_get_issuer(parent, store_get_issuer);
 }
 
 /* Register once per process against the global default library context:
@@ -228,6 +267,9 @@ int hp_stub_install(OSSL_FUNC_CRYPTO_zalloc_fn *zalloc,
                                        cache_new, cache_dup, cache_free);
     idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE_CTX, 0, NULL,
                                   hook_new, NULL, NULL);
+    /* Without it, anchors are not offered; pins still apply. */
+    CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE, 0, NULL, store_new,
+                            NULL, NULL);
     OSSL_LIB_CTX_set0_default(prev);
     atomic_store(&cache_idx, cidx);
     if (idx < 0)

@@ -95,7 +95,7 @@ grep -q "hostpin installation incomplete.*$HP_WORK/alone/hostpin-core.so" "$OUT"
     { hp_fail "no core: message lacks the file"; grep -i hostpin "$OUT"; }
 s_client "$HP_WORK/foreign.cnf" "$GPORT" pinned.test &&
     hp_fail "foreign core: genuine reached" || true
-grep -q "not hostpin's core for this hostpin.so .* (no hostpin_core_init_v1; .*): $HP_WORK/foreign/hostpin-core.so" "$OUT" &&
+grep -q "not hostpin's core for this hostpin.so .* (no hostpin_core_init_v2; .*): $HP_WORK/foreign/hostpin-core.so" "$OUT" &&
     hp_pass "foreign core: refused, saying the file is not hostpin's core" ||
     { hp_fail "foreign core: message"; grep -i hostpin "$OUT"; }
 OPENSSL_CONF=$HP_WORK/alone.cnf openssl storeutl hostpin: >"$OUT" 2>&1 &&
@@ -170,8 +170,8 @@ exports() { nm -D --defined-only "$1" | awk '$2 ~ /^[TDBRW]$/ { print $3 }' | so
 [ "$(exports "$HP_MODULES/hostpin.so")" = "OSSL_provider_init " ] &&
     hp_pass "hostpin.so exports only OSSL_provider_init" ||
     hp_fail "hostpin.so exports: $(exports "$HP_MODULES/hostpin.so")"
-[ "$(exports "$HP_MODULES/hostpin-core.so")" = "hostpin_core_init_v1 " ] &&
-    hp_pass "hostpin-core.so exports only hostpin_core_init_v1" ||
+[ "$(exports "$HP_MODULES/hostpin-core.so")" = "hostpin_core_init_v2 " ] &&
+    hp_pass "hostpin-core.so exports only hostpin_core_init_v2" ||
     hp_fail "hostpin-core.so exports: $(exports "$HP_MODULES/hostpin-core.so")"
 needed=$(readelf -d "$HP_MODULES/hostpin.so" | awk '/NEEDED/ { print $5 }' | tr -d '[]' | sort | tr '\n' ' ')
 case $needed in
