@@ -5,9 +5,10 @@
 # verification or hostpin: store use, never by a program that does neither.
 # A missing or foreign core refuses verifications (fail-closed) with a
 # message naming the file, allows them under fail-open, and hostpin status
-# says why.
+# says why.  A program keeps the core that was there when it started, even
+# if the file is replaced (a package upgrade) before it first verifies.
 . "$(dirname "$0")/lib.sh"
-hp_need openssl python3 readelf nm
+hp_need openssl python3 readelf nm pgrep
 
 PKI=$HP_WORK/pki
 hp_pki "$PKI"
@@ -59,9 +60,10 @@ loads_core() { # DESC EXPECT(yes|no) COMMAND...
     local desc=$1 expect=$2
     shift 2
     OPENSSL_CONF=$HP_WORK/whole.cnf LD_DEBUG=files "$@" </dev/null >"$OUT" 2>&1
+    # The core is opened through the descriptor taken at start-up.
     if ! grep -q "file=$HP_MODULES/hostpin.so" "$OUT"; then
         hp_fail "$desc: hostpin.so was not loaded at all"
-    elif grep -q "file=$HP_MODULES/hostpin-core.so" "$OUT"; then
+    elif grep -Eq "file=[^ ]+ \[0\];  dynamically loaded by $HP_MODULES/hostpin.so" "$OUT"; then
         [ "$expect" = yes ] && hp_pass "$desc: core loaded" ||
             hp_fail "$desc: core loaded by a program that does not need it"
     else
@@ -133,6 +135,113 @@ PY
     [1-9] | [1-6][0-9] | 70) hp_pass "core installed later: loaded by the running program (handshake $at)" ;;
     *) hp_fail "core installed later: not picked up ($at)" ;;
     esac
+fi
+
+# The core is replaced (as a package upgrade does: by rename) while
+# programs wait to verify: they load the file they opened at start-up,
+# not the new one (here not a core at all).  Clients go through a relay
+# that holds the connection until the file exists.
+gate() { # TARGET-PORT OPEN-FILE: sets GATE, the relay's port
+    local out=$HP_WORK/gate.$1.$RANDOM
+    python3 "$HP_SRC/tests/integration/gate.py" "$1" "$2" >"$out" 2>&1 &
+    HP_PIDS+=($!)
+    GATE=
+    for _ in $(seq 1 100); do
+        GATE=$(head -n 1 "$out")
+        [ -n "$GATE" ] && return 0
+        sleep 0.05
+    done
+    echo "the relay did not start: $(cat "$out")" >&2
+    exit 1
+}
+# waiting NAME CNF PORT [PREFIX...]: s_client through a held relay to
+# PORT, in the background (PREFIX runs it); output in $HP_WORK/NAME.out,
+# process in WPID.
+waiting() {
+    local name=$1 cnf=$2 port=$3
+    shift 3
+    gate "$port" "$HP_WORK/open.$name"
+    OPENSSL_CONF=$cnf timeout 60 "$@" openssl s_client -connect "127.0.0.1:$GATE" \
+        -servername pinned.test -verify_hostname pinned.test \
+        -verify_return_error -CAfile "$PKI/bundle.pem" </dev/null \
+        >"$HP_WORK/$name.out" 2>&1 &
+    WPID=$!
+}
+# holds_core PID FILE: the process or a child of it (timeout runs the
+# client) has FILE open (bounded wait).
+holds_core() {
+    local f p
+    for _ in $(seq 1 100); do
+        for p in "$1" $(pgrep -P "$1"); do
+            for f in /proc/"$p"/fd/*; do
+                [ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0
+            done
+        done
+        sleep 0.05
+    done
+    return 1
+}
+# replace DIR: a new file where the core was, by rename.
+replace() {
+    cp "$HP_MODULES/hostpin.so" "$1/hostpin-core.so.new"
+    mv -f "$1/hostpin-core.so.new" "$1/hostpin-core.so"
+}
+# release NAME PID: let the connection through; RC, the client's status.
+release() {
+    touch "$HP_WORK/open.$1"
+    RC=0
+    wait "$2" || RC=$?
+}
+U=$HP_WORK/upg
+mkdir -p "$U"
+cp "$HP_MODULES/hostpin.so" "$HP_MODULES/hostpin-core.so" "$U/"
+HP_MODULES=$U hp_cnf "$HP_WORK/upg.cnf" "$HP_WORK/pins.conf"
+waiting upg-genuine "$HP_WORK/upg.cnf" "$GPORT"
+gpid=$WPID
+waiting upg-impostor "$HP_WORK/upg.cnf" "$IPORT"
+ipid=$WPID
+holds_core "$gpid" "$U/hostpin-core.so" && holds_core "$ipid" "$U/hostpin-core.so" &&
+    hp_pass "core replaced: waiting programs hold the core open since start-up" ||
+    hp_fail "core replaced: the waiting programs do not hold $U/hostpin-core.so"
+replace "$U"
+release upg-genuine "$gpid"
+[ "$RC" -eq 0 ] && grep -q "Verify return code: 0 (ok)" "$HP_WORK/upg-genuine.out" &&
+    hp_pass "core replaced while waiting: the genuine server is reached" ||
+    { hp_fail "core replaced while waiting: genuine refused (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/upg-genuine.out"; }
+release upg-impostor "$ipid"
+[ "$RC" -ne 0 ] && grep -q 'certificate chain does not match the pins for "pinned.test"' "$HP_WORK/upg-impostor.out" &&
+    hp_pass "core replaced while waiting: the impostor is refused by the pins" ||
+    { hp_fail "core replaced while waiting: impostor (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/upg-impostor.out"; }
+s_client "$HP_WORK/upg.cnf" "$GPORT" pinned.test
+grep -q "not hostpin's core" "$OUT" &&
+    hp_pass "core replaced: a program started after it gets the new file" ||
+    { hp_fail "core replaced: a new program did not see the new file"; grep -i hostpin "$OUT"; }
+
+# Without /proc (a chroot): the core is loaded by its path while that is
+# still the file opened at start-up; once replaced, verifications are
+# refused with a message that says to restart the program.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
+    unshare -m sh -c 'mount -t tmpfs none /proc' 2>/dev/null; then
+    noproc=(unshare -m sh -c 'mount -t tmpfs none /proc && exec "$@"' sh)
+    cp "$HP_MODULES/hostpin-core.so" "$U/hostpin-core.so"
+    waiting np-same "$HP_WORK/upg.cnf" "$GPORT" "${noproc[@]}"
+    spid=$WPID
+    waiting np-replaced "$HP_WORK/upg.cnf" "$GPORT" "${noproc[@]}"
+    rpid=$WPID
+    holds_core "$spid" "$U/hostpin-core.so" && holds_core "$rpid" "$U/hostpin-core.so" &&
+        hp_pass "no /proc: the waiting programs hold the core open since start-up" ||
+        hp_fail "no /proc: the waiting programs do not hold the core"
+    release np-same "$spid"
+    [ "$RC" -eq 0 ] && grep -q "Verify return code: 0 (ok)" "$HP_WORK/np-same.out" &&
+        hp_pass "no /proc, core unchanged: loaded by its path, genuine reached" ||
+        { hp_fail "no /proc, core unchanged (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/np-same.out"; }
+    replace "$U"
+    release np-replaced "$rpid"
+    [ "$RC" -ne 0 ] && grep -q "restart the program: hostpin-core.so was replaced or removed since it started.*$U/hostpin-core.so" "$HP_WORK/np-replaced.out" &&
+        hp_pass "no /proc, core replaced: refused, saying to restart the program" ||
+        { hp_fail "no /proc, core replaced (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/np-replaced.out"; }
+else
+    echo "note: no private mount namespace here (needs root and unshare): the case without /proc left out"
 fi
 
 # hostpin.so loaded by a relative path: the core's place is unknown.
