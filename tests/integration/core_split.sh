@@ -8,6 +8,8 @@
 # says why.  A program keeps the core that was there when it started, even
 # if the file is replaced (a package upgrade) before it first verifies.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=lib-gate.sh
+. "$(dirname "$0")/lib-gate.sh"
 hp_need openssl python3 readelf nm pgrep
 
 PKI=$HP_WORK/pki
@@ -140,57 +142,17 @@ fi
 # The core is replaced (as a package upgrade does: by rename) while
 # programs wait to verify: they load the file they opened at start-up,
 # not the new one (here not a core at all).  Clients go through a relay
-# that holds the connection until the file exists.
-gate() { # TARGET-PORT OPEN-FILE: sets GATE, the relay's port
-    local out=$HP_WORK/gate.$1.$RANDOM
-    python3 "$HP_SRC/tests/integration/gate.py" "$1" "$2" >"$out" 2>&1 &
-    HP_PIDS+=($!)
-    GATE=
-    for _ in $(seq 1 100); do
-        GATE=$(head -n 1 "$out")
-        [ -n "$GATE" ] && return 0
-        sleep 0.05
-    done
-    echo "the relay did not start: $(cat "$out")" >&2
-    exit 1
-}
-# waiting NAME CNF PORT [PREFIX...]: s_client through a held relay to
-# PORT, in the background (PREFIX runs it); output in $HP_WORK/NAME.out,
-# process in WPID.
+# that holds the connection until released (lib-gate.sh).
+# waiting NAME CNF PORT [PREFIX...]: hp_waiting under CNF.
 waiting() {
     local name=$1 cnf=$2 port=$3
     shift 3
-    gate "$port" "$HP_WORK/open.$name"
-    OPENSSL_CONF=$cnf timeout 60 "$@" openssl s_client -connect "127.0.0.1:$GATE" \
-        -servername pinned.test -verify_hostname pinned.test \
-        -verify_return_error -CAfile "$PKI/bundle.pem" </dev/null \
-        >"$HP_WORK/$name.out" 2>&1 &
-    WPID=$!
-}
-# holds_core PID FILE: the process or a child of it (timeout runs the
-# client) has FILE open (bounded wait).
-holds_core() {
-    local f p
-    for _ in $(seq 1 100); do
-        for p in "$1" $(pgrep -P "$1"); do
-            for f in /proc/"$p"/fd/*; do
-                [ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0
-            done
-        done
-        sleep 0.05
-    done
-    return 1
+    hp_waiting "$name" "$port" "$PKI/bundle.pem" env OPENSSL_CONF="$cnf" "$@"
 }
 # replace DIR: a new file where the core was, by rename.
 replace() {
     cp "$HP_MODULES/hostpin.so" "$1/hostpin-core.so.new"
     mv -f "$1/hostpin-core.so.new" "$1/hostpin-core.so"
-}
-# release NAME PID: let the connection through; RC, the client's status.
-release() {
-    touch "$HP_WORK/open.$1"
-    RC=0
-    wait "$2" || RC=$?
 }
 U=$HP_WORK/upg
 mkdir -p "$U"
@@ -200,18 +162,13 @@ waiting upg-genuine "$HP_WORK/upg.cnf" "$GPORT"
 gpid=$WPID
 waiting upg-impostor "$HP_WORK/upg.cnf" "$IPORT"
 ipid=$WPID
-holds_core "$gpid" "$U/hostpin-core.so" && holds_core "$ipid" "$U/hostpin-core.so" &&
+hp_holds "$gpid" "$U/hostpin-core.so" && hp_holds "$ipid" "$U/hostpin-core.so" &&
     hp_pass "core replaced: waiting programs hold the core open since start-up" ||
     hp_fail "core replaced: the waiting programs do not hold $U/hostpin-core.so"
 replace "$U"
-release upg-genuine "$gpid"
-[ "$RC" -eq 0 ] && grep -q "Verify return code: 0 (ok)" "$HP_WORK/upg-genuine.out" &&
-    hp_pass "core replaced while waiting: the genuine server is reached" ||
-    { hp_fail "core replaced while waiting: genuine refused (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/upg-genuine.out"; }
-release upg-impostor "$ipid"
-[ "$RC" -ne 0 ] && grep -q 'certificate chain does not match the pins for "pinned.test"' "$HP_WORK/upg-impostor.out" &&
-    hp_pass "core replaced while waiting: the impostor is refused by the pins" ||
-    { hp_fail "core replaced while waiting: impostor (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/upg-impostor.out"; }
+hp_released upg-genuine "$gpid" "core replaced while waiting: the genuine server is reached" ok
+hp_released upg-impostor "$ipid" "core replaced while waiting: the impostor is refused by the pins" \
+    'certificate chain does not match the pins for "pinned.test"'
 s_client "$HP_WORK/upg.cnf" "$GPORT" pinned.test
 grep -q "not hostpin's core" "$OUT" &&
     hp_pass "core replaced: a program started after it gets the new file" ||
@@ -228,18 +185,13 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
     spid=$WPID
     waiting np-replaced "$HP_WORK/upg.cnf" "$GPORT" "${noproc[@]}"
     rpid=$WPID
-    holds_core "$spid" "$U/hostpin-core.so" && holds_core "$rpid" "$U/hostpin-core.so" &&
+    hp_holds "$spid" "$U/hostpin-core.so" && hp_holds "$rpid" "$U/hostpin-core.so" &&
         hp_pass "no /proc: the waiting programs hold the core open since start-up" ||
         hp_fail "no /proc: the waiting programs do not hold the core"
-    release np-same "$spid"
-    [ "$RC" -eq 0 ] && grep -q "Verify return code: 0 (ok)" "$HP_WORK/np-same.out" &&
-        hp_pass "no /proc, core unchanged: loaded by its path, genuine reached" ||
-        { hp_fail "no /proc, core unchanged (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/np-same.out"; }
+    hp_released np-same "$spid" "no /proc, core unchanged: loaded by its path, genuine reached" ok
     replace "$U"
-    release np-replaced "$rpid"
-    [ "$RC" -ne 0 ] && grep -q "restart the program: hostpin-core.so was replaced or removed since it started.*$U/hostpin-core.so" "$HP_WORK/np-replaced.out" &&
-        hp_pass "no /proc, core replaced: refused, saying to restart the program" ||
-        { hp_fail "no /proc, core replaced (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/np-replaced.out"; }
+    hp_released np-replaced "$rpid" "no /proc, core replaced: refused, saying to restart the program" \
+        "restart the program: hostpin-core.so was replaced or removed since it started.*$U/hostpin-core.so"
 else
     echo "note: no private mount namespace here (needs root and unshare): the case without /proc left out"
 fi

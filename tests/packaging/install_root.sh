@@ -23,6 +23,8 @@
 #        DEB2 a later version than DEB)
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 source "$HP_SRC/tests/integration/lib.sh"
+# shellcheck source=../integration/lib-gate.sh
+source "$HP_SRC/tests/integration/lib-gate.sh"
 
 ROOT=${1:?root folder}
 DEB=${2:?the .deb}
@@ -171,48 +173,17 @@ pinned "reinstalled, enabled"
 cp -p "$CNF" "$HP_WORK/openssl.cnf.enabled"
 
 # --- Upgrade while programs wait to verify. -------------------------------
-# waiting NAME PORT: s_client in the root through a relay to PORT that
-# holds the connection until $HP_WORK/open.NAME exists (gate.py): it loads
-# openssl.cnf, hostpin.so (which opens its core) now, and verifies later.
+# waiting NAME PORT: s_client in the root, held (lib-gate.sh): it loads
+# openssl.cnf and hostpin.so (which opens its core) now, verifies later.
 waiting() {
-    local name=$1 port=$2 out=$HP_WORK/gate.$1 gate=
-    python3 "$HP_SRC/tests/integration/gate.py" "$port" "$HP_WORK/open.$name" >"$out" 2>&1 &
-    HP_PIDS+=($!)
-    for _ in $(seq 1 100); do
-        gate=$(head -n 1 "$out")
-        [ -n "$gate" ] && break
-        sleep 0.05
-    done
-    [ -n "$gate" ] || { hp_fail "$name: the relay did not start"; return; }
-    chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin timeout 120 openssl s_client \
-        -connect "127.0.0.1:$gate" -servername pinned.test -verify_hostname pinned.test \
-        -verify_return_error -CAfile /tmp/bundle.pem </dev/null >"$HP_WORK/$name.out" 2>&1 &
-    WPID=$!
+    hp_waiting "$1" "$2" /tmp/bundle.pem chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin
 }
-# holds_core PID: the process or its child (timeout's) has the installed
-# hostpin-core.so open.
-holds_core() {
-    local f p
-    for _ in $(seq 1 100); do
-        for p in "$1" $(pgrep -P "$1"); do
-            for f in /proc/"$p"/fd/*; do
-                [ "$(readlink "$f" 2>/dev/null)" = "$ROOT$moddir/hostpin-core.so" ] && return 0
-            done
-        done
-        sleep 0.05
-    done
-    return 1
-}
-release() { # NAME PID: let the connection through; RC, the client's status
-    touch "$HP_WORK/open.$1"
-    RC=0
-    wait "$2" || RC=$?
-}
+CORE=$ROOT$moddir/hostpin-core.so
 waiting up-genuine "$GPORT"
 gpid=$WPID
 waiting up-impostor "$IPORT"
 ipid=$WPID
-holds_core "$gpid" && holds_core "$ipid" &&
+hp_holds "$gpid" "$CORE" && hp_holds "$ipid" "$CORE" &&
     hp_pass "upgrade: the waiting programs hold the core of $V1 open" ||
     hp_fail "upgrade: the waiting programs did not open the core"
 install_deb "$DEB2"
@@ -221,14 +192,11 @@ lacks "upgrade: hostpin is not disabled" "$OUT" "disabled in the system's OpenSS
 same "upgrade: openssl.cnf still enabled, untouched" "$HP_WORK/openssl.cnf.enabled" "$CNF"
 in_root hostpin --version
 has "upgrade: the command is $V2" "$OUT" "hostpin $V2"
-release up-genuine "$gpid"
-[ "$RC" -eq 0 ] && grep -q "Verify return code: 0 (ok)" "$HP_WORK/up-genuine.out" &&
-    hp_pass "upgrade: a program started before it reaches the genuine server after it" ||
-    { hp_fail "upgrade: waiting program refused the genuine server (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/up-genuine.out"; }
-release up-impostor "$ipid"
-[ "$RC" -ne 0 ] && grep -q 'certificate chain does not match the pins for "pinned.test"' "$HP_WORK/up-impostor.out" &&
-    hp_pass "upgrade: a program started before it still refuses the impostor, by its pins" ||
-    { hp_fail "upgrade: waiting program and the impostor (rc=$RC)"; grep -i -e hostpin -e verify "$HP_WORK/up-impostor.out"; }
+hp_released up-genuine "$gpid" \
+    "upgrade: a program started before it reaches the genuine server after it" ok
+hp_released up-impostor "$ipid" \
+    "upgrade: a program started before it still refuses the impostor, by its pins" \
+    'certificate chain does not match the pins for "pinned.test"'
 pinned "upgraded"
 # What the waiting programs were spared: $V1's module with $V2's core.
 mkdir -p "$HP_WORK/old" "$ROOT/tmp/mix"
