@@ -65,7 +65,7 @@ loads_core() { # DESC EXPECT(yes|no) COMMAND...
     # The core is opened through the descriptor taken at start-up.
     if ! grep -q "file=$HP_MODULES/hostpin.so" "$OUT"; then
         hp_fail "$desc: hostpin.so was not loaded at all"
-    elif grep -Eq "file=[^ ]+ \[0\];  dynamically loaded by $HP_MODULES/hostpin.so" "$OUT"; then
+    elif grep -Eq "file=(/proc/self/fd/[0-9]+|$HP_MODULES/hostpin-core.so) \[0\];  dynamically loaded" "$OUT"; then
         [ "$expect" = yes ] && hp_pass "$desc: core loaded" ||
             hp_fail "$desc: core loaded by a program that does not need it"
     else
@@ -177,7 +177,10 @@ grep -q "not hostpin's core" "$OUT" &&
 # Without /proc (a chroot): the core is loaded by its path while that is
 # still the file opened at start-up; once replaced, verifications are
 # refused with a message that says to restart the program.
-if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
+# The sanitizers' runtime cannot run without /proc: left out there.
+if [[ ${LD_PRELOAD:-} == *libasan* ]]; then
+    echo "note: the case without /proc left out under a preloaded ASan runtime (it needs /proc)"
+elif [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
     unshare -m sh -c 'mount -t tmpfs none /proc' 2>/dev/null; then
     noproc=(unshare -m sh -c 'mount -t tmpfs none /proc && exec "$@"' sh)
     cp "$HP_MODULES/hostpin-core.so" "$U/hostpin-core.so"

@@ -31,11 +31,12 @@ hp_waiting() {
 }
 
 # hp_holds PID FILE: the process or a child of it (timeout runs the
-# client) has FILE open (bounded wait).
+# client) has FILE open (bounded wait).  pgrep hangs under a preloaded
+# ASan runtime: it runs without.
 hp_holds() {
     local f p
     for _ in $(seq 1 100); do
-        for p in "$1" $(pgrep -P "$1"); do
+        for p in "$1" $(env -u LD_PRELOAD pgrep -P "$1"); do
             for f in /proc/"$p"/fd/*; do
                 [ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0
             done
