@@ -13,14 +13,19 @@
  *                    strings and the store's dispatch table.  It needs
  *                    nothing but libcrypto.
  *   hostpin-core.so  everything else (the hook's decision, the pin set,
- *                    libconfig, json-c, reports, the store), opened with
- *                    dlopen beside hostpin.so on the first verification or
- *                    store use, never closed.
+ *                    libconfig, json-c, reports, the store): the file
+ *                    beside hostpin.so is opened (not read) when the
+ *                    provider starts, and loaded through that descriptor
+ *                    on the first verification or store use, never
+ *                    closed.  A package upgrade, which replaces both files
+ *                    by rename, thus cannot give a running program a core
+ *                    from another build (stub.c, load_started).
  *
  * hostpin-core.so exports one symbol, hostpin_core_init_v<HP_CORE_ABI>.
  * The halves must agree on HP_CORE_ABI (change it, and the symbol's name,
- * with any change below), not on the version: a package upgrade replaces one file, then the other, under
- * running programs that may load the core in between. */
+ * with any change below), not on the version: a core missing when the
+ * program started (a package being unpacked) is loaded by its path later,
+ * whichever build put it there. */
 #ifndef HOSTPIN_CORE_API_H
 #define HOSTPIN_CORE_API_H
 

@@ -175,16 +175,19 @@ static void install(void)
  * certificate must not pay for it. */
 static void read_settings(const OSSL_CORE_HANDLE *handle)
 {
-    char *pins = NULL, *on_error = NULL;
+    char *pins = NULL, *on_error = NULL, *module = NULL;
     OSSL_PARAM params[] = {
         OSSL_PARAM_utf8_ptr("pins", &pins, 0),
         OSSL_PARAM_utf8_ptr("on_error", &on_error, 0),
+        /* The path OpenSSL loaded this file from (core_get_params). */
+        OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_CORE_MODULE_FILENAME, &module,
+                            0),
         OSSL_PARAM_END
     };
 
     if (core_get_params == NULL || !core_get_params(handle, params))
-        pins = on_error = NULL;
-    hp_stub_configure(pins, on_error);
+        pins = on_error = module = NULL;
+    hp_stub_configure(pins, on_error, module);
 }
 
 static const OSSL_DISPATCH dispatch[] = {

@@ -25,6 +25,7 @@
 #include "core_api.h"
 #include "hostpin.h"
 #include "stub.h"
+#include "sysfile.h"
 
 #define HP_ON_ERROR_MAX 32
 
@@ -51,8 +52,14 @@ static OSSL_FUNC_CRYPTO_free_fn *cache_free_fn;
 
 static pthread_once_t core_once = PTHREAD_ONCE_INIT;
 static const struct hp_core_api_st *_Atomic core;
-/* Written by first_load (pthread_once), read after it. */
+/* Written by the first activation (hp_stub_configure) or first_load
+ * (pthread_once), read after them. */
 static char core_path[PATH_MAX];
+/* The core as it was when the process started (open_started): -1 if it
+ * could not be opened then; closed once the core is loaded. */
+static int core_fd = -1;
+static dev_t core_dev;
+static ino_t core_ino;
 static char core_error[2 * PATH_MAX];
 static int permanent; /* no retry can help */
 /* Retries: the one holding `retrying` owns retry_error. */
@@ -278,9 +285,13 @@ int hp_stub_install(OSSL_FUNC_CRYPTO_zalloc_fn *zalloc,
     return 1;
 }
 
+static int locate_core(const char *module);
+static void open_started(void);
+
 /* The first provider activation in the process decides the settings; the
  * core reads (and judges) them when it is loaded. */
-void hp_stub_configure(const char *pins, const char *on_error)
+void hp_stub_configure(const char *pins, const char *on_error,
+                       const char *module)
 {
     int expect = 0;
 
@@ -304,6 +315,8 @@ void hp_stub_configure(const char *pins, const char *on_error)
         copy(set_on_error, sizeof(set_on_error), on_error);
     }
     fail_open = on_error != NULL && equal(on_error, "fail-open");
+    if (module != NULL && locate_core(module))
+        open_started();
     atomic_store(&settings_ready, 1);
 }
 
@@ -330,22 +343,158 @@ static void log_missing(const struct hp_rare_st *r)
                                     : "refused (on_error = fail-closed)");
 }
 
+/* hostpin-core.so is the file of that name beside hostpin.so, which must
+ * have been loaded by an absolute path: whoever may replace one may
+ * replace the other, and neither a variable nor the working directory can
+ * move it.  0 (core_path empty) if the path is unusable. */
+static int locate_core(const char *module)
+{
+    size_t dir = 0, i;
+
+    if (module[0] != '/')
+        return 0;
+    /* One pass (it runs in every program): copy, noting where the
+     * folder ends. */
+    for (i = 0; i < sizeof(core_path) && module[i] != '\0'; i++)
+        if ((core_path[i] = module[i]) == '/')
+            dir = i + 1;
+    if (i == sizeof(core_path) ||
+        copy(core_path + dir, sizeof(core_path) - dir, HP_CORE_FILE) == 0) {
+        core_path[0] = '\0';
+        return 0;
+    }
+    return 1;
+}
+
+/* Open the core when the process starts, and load that file later
+ * (load_started): a package upgrade replaces files by rename, so a
+ * program that started before it keeps the core its hostpin.so was built
+ * with, instead of a new one that may not fit it.  One open(), no read:
+ * the cost of a process that never verifies stays what it was
+ * (bench/README.md).  A descriptor below 3 is moved up, lest a program
+ * that started with its standard streams closed take it for one. */
+static void open_started(void)
+{
+    struct stat st;
+    int fd = hp_file_open(core_path), up;
+
+    if (fd >= 0 && fd < 3) {
+        up = hp_file_dup(fd, 3);
+        hp_file_close(fd);
+        fd = up;
+    }
+    if (fd < 0)
+        return; /* not there (yet): loaded by its path (attempt) */
+    if (hp_file_stat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        hp_file_close(fd);
+        return;
+    }
+    core_dev = st.st_dev;
+    core_ino = st.st_ino;
+    core_fd = fd;
+}
+
+/* Is fd the file open_started opened?  A program may have closed that
+ * descriptor and opened something else under its number. */
+static int is_started(int fd)
+{
+    struct stat st;
+
+    return fd >= 0 && hp_file_stat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+           st.st_dev == core_dev && st.st_ino == core_ino;
+}
+
+static int path_is_started(void)
+{
+    int fd = hp_file_open(core_path), same = is_started(fd);
+
+    if (fd >= 0)
+        hp_file_close(fd);
+    return same;
+}
+
+/* "/proc/self/fd/N" */
+static void fd_path(char *buf, size_t size, int fd)
+{
+    char digits[12];
+    size_t n = 0, len;
+
+    do
+        digits[n++] = (char)('0' + fd % 10);
+    while ((fd /= 10) > 0 && n < sizeof(digits));
+    len = copy(buf, size, "/proc/self/fd/");
+    while (n > 0 && len + 1 < size)
+        buf[len++] = digits[--n];
+    buf[len] = '\0';
+}
+
+/* Load the core opened at start-up: through its descriptor, else (no
+ * /proc, as in a chroot) by its path while that still names the same file.
+ * A core replaced since is never loaded in its place. */
+static void *load_started(const struct hp_rare_st *r, char *err, size_t size)
+{
+    char fdname[32];
+    int fd = hp_file_dup(core_fd, 3);
+    void *h = NULL;
+
+    /* A private copy of the descriptor: checked, then named, so that
+     * what is loaded is what was checked. */
+    if (fd < 0) {
+        say(err, size, "cannot load", core_path, "no file descriptor left");
+        return NULL;
+    }
+    if (is_started(fd)) {
+        fd_path(fdname, sizeof(fdname), fd);
+        h = dlopen(fdname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+        if (h == NULL)
+            say(err, size, "cannot load", core_path, r->dlerror());
+    }
+    hp_file_close(fd);
+    if (h != NULL)
+        return h;
+    if (!path_is_started()) {
+        say(err, size, "restart the program: hostpin-core.so was replaced "
+            "or removed since it started (hostpin upgraded?), and without "
+            "/proc/self/fd the one it started with cannot be loaded:",
+            core_path, NULL);
+        return NULL;
+    }
+    h = dlopen(core_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (h == NULL) {
+        say(err, size, "cannot load", r->dlerror(), NULL);
+        return NULL;
+    }
+    /* Replaced while it was being loaded: what was loaded is unknown. */
+    if (!path_is_started()) {
+        say(err, size, "restart the program: hostpin-core.so was replaced "
+            "while it was being loaded (hostpin upgraded?):", core_path,
+            NULL);
+        return NULL;
+    }
+    return h;
+}
+
 /* One attempt at opening the core; on failure, why goes into err. */
 static const struct hp_core_api_st *attempt(const struct hp_rare_st *r,
                                             char *err, size_t size)
 {
     hp_core_init_fn *init;
     const struct hp_core_api_st *c;
-    void *h = dlopen(core_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    void *h;
 
-    if (h == NULL) {
-        say(err, size, "cannot load", r->dlerror(), NULL);
-        return NULL;
+    if (core_fd >= 0) {
+        h = load_started(r, err, size);
+    } else {
+        h = dlopen(core_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+        if (h == NULL)
+            say(err, size, "cannot load", r->dlerror(), NULL);
     }
+    if (h == NULL)
+        return NULL;
     /* The interface number is in the symbol's name: a core built for
      * another one is refused before any of its code runs.  The version
-     * need not match: a package upgrade replaces the two files one after
-     * the other, under running programs that may load the core later. */
+     * need not match: a core that was missing when the program started
+     * is loaded by its path, whichever package put it there. */
     *(void **)&init = dlsym(h, HP_CORE_INIT);
     if (init == NULL) {
         say(err, size, "not hostpin's core for this hostpin.so "
@@ -359,19 +508,20 @@ static const struct hp_core_api_st *attempt(const struct hp_rare_st *r,
             core_path, NULL);
         return NULL;
     }
+    if (core_fd >= 0) {
+        hp_file_close(core_fd);
+        core_fd = -1;
+    }
     return c;
 }
 
-/* hostpin-core.so is the file of that name beside hostpin.so, which must
- * have been loaded by an absolute path: whoever may replace one may
- * replace the other, and neither a variable nor the working directory can
- * move it. */
+/* The core's place: from the activation (locate_core), else from where
+ * the dynamic loader says hostpin.so is. */
 static void first_load(void)
 {
     const struct hp_rare_st *r = hp_rare();
     const struct hp_core_api_st *c;
     Dl_info info;
-    size_t dir = 0, i;
 
     permanent = 1;
     if (r == NULL) {
@@ -379,25 +529,22 @@ static void first_load(void)
             "libc's functions", NULL, NULL);
         return;
     }
-    if (r->dladdr((void *)hook_new, &info) == 0 || info.dli_fname == NULL ||
-        info.dli_fname[0] != '/') {
-        say(core_error, sizeof(core_error), "cannot tell the folder of "
-            "hostpin.so (name it by an absolute path in openssl.cnf) to "
-            "load", HP_CORE_FILE, NULL);
-        log_missing(r);
-        return;
-    }
-    for (i = 0; info.dli_fname[i] != '\0'; i++)
-        if (info.dli_fname[i] == '/')
-            dir = i + 1;
-    for (i = 0; i < dir && i < sizeof(core_path); i++)
-        core_path[i] = info.dli_fname[i];
-    if (dir >= sizeof(core_path) ||
-        copy(core_path + dir, sizeof(core_path) - dir, HP_CORE_FILE) == 0) {
-        say(core_error, sizeof(core_error), "path too long:", info.dli_fname,
-            NULL);
-        log_missing(r);
-        return;
+    if (core_path[0] == '\0') {
+        const char *so = r->dladdr((void *)hook_new, &info) != 0
+                             ? info.dli_fname : NULL;
+
+        if (so == NULL || so[0] != '/') {
+            say(core_error, sizeof(core_error), "cannot tell the folder of "
+                "hostpin.so (name it by an absolute path in openssl.cnf) "
+                "to load", HP_CORE_FILE, NULL);
+            log_missing(r);
+            return;
+        }
+        if (!locate_core(so)) {
+            say(core_error, sizeof(core_error), "path too long:", so, NULL);
+            log_missing(r);
+            return;
+        }
     }
     stub_api.abi = HP_CORE_ABI;
     stub_api.version = HOSTPIN_VERSION;

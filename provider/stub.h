@@ -37,8 +37,10 @@ struct hp_core_api_st;
 /* Register the hook and the digest cache's slots (once per process). */
 int hp_stub_install(OSSL_FUNC_CRYPTO_zalloc_fn *zalloc,
                     OSSL_FUNC_CRYPTO_free_fn *free_fn);
-/* Settings of the first activation, for the core. */
-void hp_stub_configure(const char *pins, const char *on_error);
+/* Settings of the first activation, for the core; module: the path
+ * OpenSSL loaded hostpin.so from (its core is opened beside it). */
+void hp_stub_configure(const char *pins, const char *on_error,
+                       const char *module);
 /* The core, loaded on first call; NULL if it cannot be. */
 const struct hp_core_api_st *hp_stub_core(void);
 /* Why the core cannot be loaded; NULL if it can. */

@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libssl-dev libconfig-dev libcmocka-dev
       libjson-c-dev openssl curl python3 ca-certificates
       libxml2-dev groff-base clang libclang-rt-14-dev valgrind shellcheck
-      cppcheck clang-format util-linux libpsl-dev publicsuffix
+      cppcheck clang-format util-linux procps libpsl-dev publicsuffix
       python3-prometheus-client
       nginx-light stunnel4 haproxy redis-server redis-tools)
 missing=()

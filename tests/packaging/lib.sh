@@ -41,23 +41,6 @@ hp_mirror() {
     done | head -n 1 | sed 's:/*$::'
 }
 
-# hp_stage_source SRC DEST: the source tree as a fresh clone would hold it
-# (tracked and not-ignored files), without build folders.
-hp_stage_source() {
-    local src=$1 dest=$2
-    rm -rf "$dest"
-    mkdir -p "$dest"
-    if ! git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
-        tar -C "$src" --exclude='./build*' -cf - . | tar -C "$dest" -xf -
-        return
-    fi
-    (cd "$src" && git ls-files -z --cached --others --exclude-standard) |
-        (cd "$src" && while IFS= read -r -d '' f; do
-            [ -e "$f" ] && printf '%s\0' "$f"
-        done) |
-        tar -C "$src" --null -T - -cf - | tar -C "$dest" -xf -
-}
-
 # hp_apt_private DIR LINE...: an apt configuration of its own in DIR
 # (sources, lists, caches), leaving the machine's untouched; sets HP_APT
 # to the options that select it.
