@@ -8,7 +8,7 @@ PKGS=(build-essential cmake pkg-config libssl-dev libconfig-dev libcmocka-dev
       libxml2-dev groff-base clang libclang-rt-14-dev valgrind shellcheck
       cppcheck clang-format util-linux procps libpsl-dev publicsuffix
       python3-prometheus-client
-      nginx-light stunnel4 haproxy redis-server redis-tools)
+      nginx-light stunnel4 haproxy redis-server redis-tools php-cli)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -149,6 +149,16 @@ chmod 775 "$D/certs.d"
 refused "a certs_dir its group may add to" "$HP_WORK/cdir.cnf" \
     "certs_dir: not trusted: folder \"$D/certs.d\" is writable by its group (mode 0775)"
 chmod 755 "$D/certs.d"
+# An anchor file is trusted as a certificate file is.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -subj "/CN=internal.test" -keyout "$D/self.key" -out "$D/self.pem" 2>/dev/null
+printf 'version = 1;\nhosts = ( { host = "internal.test"; anchors = [ "self.pem" ]; } );\n' >"$D/anchor.conf"
+hp_settle "$D/anchor.conf" "$D/self.pem"
+hp_cnf "$HP_WORK/anchor.cnf" "$D/anchor.conf"
+chown nobody "$D/self.pem"
+refused "an anchor file owned by nobody" "$HP_WORK/anchor.cnf" \
+    "anchor file \"$D/self.pem\": not trusted: owned by uid $NOBODY"
+chown root "$D/self.pem"
 # @include'd files: libconfig reads them itself, hostpin checks them first.
 cp -p "$D/pins.conf" "$D/hosts.inc"
 sed -i 's/^version = 1;$//' "$D/hosts.inc"
