@@ -344,6 +344,8 @@ enum hp_lint_code {
     HP_LINT_MERGED,       /* certs_dir adds pins to a `hosts` entry */
     HP_LINT_IGNORED_FILE, /* a file in certs_dir that pins nothing */
     HP_LINT_PUBLIC_SUFFIX, /* an exact rule for a public suffix */
+    HP_LINT_ANCHOR_EXPIRED, /* an anchor certificate has expired */
+    HP_LINT_ANCHOR_WEAK,  /* an anchor's key is below the rule's policy */
     /* Errors the loader tolerates on purpose (lint_psl.c): */
     HP_LINT_PUBLIC_SUFFIX_SUBDOMAINS /* include_subdomains on a suffix */
 };

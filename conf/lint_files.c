@@ -162,6 +162,50 @@ static void dir_cert(struct linter *l, const struct hp_rule_st *r,
     ERR_clear_error();
 }
 
+/* An anchor of rule r (the loader made sure it is self-signed): still
+ * valid, and a key the rule's policy accepts? */
+static void anchor_cert(struct linter *l, const struct hp_pinset_st *ps,
+                        const struct hp_rule_st *r,
+                        const struct hp_cert_st *c)
+{
+    const unsigned char *p = c->der;
+    X509 *x = d2i_X509(NULL, &p, (long)c->len);
+    time_t now = (time_t)hp_lint_now(l);
+    struct hp_cert_info_st info;
+    struct hp_policy_st pol;
+    char subj[256], day[32];
+
+    hp_lint_perms(l, c->file, "anchor file");
+    if (x == NULL)
+        return;
+    X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+    if (X509_cmp_time(X509_get0_notAfter(x), &now) <= 0) {
+        day_of(X509_get0_notAfter(x), day, sizeof(day));
+        hp_lint_add(l, HP_LINT_ANCHOR_EXPIRED, r->file, r->line, r->host,
+                    "host \"%s\": anchor \"%s\" (%s) expired on %s: no "
+                    "chain can end at it, so the host cannot be reached; "
+                    "put the current certificate in the file", r->host,
+                    c->file, subj, day);
+    }
+    memset(&info, 0, sizeof(info));
+    hp_cert_details(x, &info);
+    hp_policy_effective(ps, r, &pol);
+    if ((info.key_kind == HP_KEY_RSA && pol.min_rsa_bits > 0 &&
+         info.key_bits < pol.min_rsa_bits) ||
+        (info.key_kind == HP_KEY_EC && pol.min_ec_bits > 0 &&
+         info.key_bits < pol.min_ec_bits))
+        hp_lint_add(l, HP_LINT_ANCHOR_WEAK, r->file, r->line, r->host,
+                    "host \"%s\": anchor \"%s\" (%s) has a %s key of %d "
+                    "bits, below the policy (min_%s_bits = %d): every chain "
+                    "that ends at it is refused", r->host, c->file, subj,
+                    info.key_kind == HP_KEY_RSA ? "RSA" : "EC", info.key_bits,
+                    info.key_kind == HP_KEY_RSA ? "rsa" : "ec",
+                    info.key_kind == HP_KEY_RSA ? pol.min_rsa_bits
+                                                : pol.min_ec_bits);
+    X509_free(x);
+    ERR_clear_error();
+}
+
 void hp_lint_rules(struct linter *l, const struct hp_pinset_st *ps)
 {
     size_t i, k;
@@ -187,5 +231,7 @@ void hp_lint_rules(struct linter *l, const struct hp_pinset_st *ps)
                         "key will break every connection", r->host);
         for (k = c != NULL ? c->n - c->ndir : 0; c != NULL && k < c->n; k++)
             dir_cert(l, r, &c->v[k]);
+        for (k = 0; r->anchors != NULL && k < r->anchors->n; k++)
+            anchor_cert(l, ps, r, &r->anchors->v[k]);
     }
 }

@@ -231,6 +231,31 @@ hp_expect "error: certs_dir file not named after a host" 1 \
     "$HOSTPIN" lint cdir.conf
 rm 'cdir/*.wild.test.crt'
 
+# Anchors: the loader refuses what is not self-signed; lint warns about an
+# expired anchor and one the rule's policy would refuse.
+openssl req -x509 -newkey rsa:1024 -nodes -days 30 -subj "/CN=weak" \
+    -keyout weak.key -out weak.pem 2>/dev/null
+chmod 644 weak.pem
+lint_file anchored 'version = 1;' 'hosts = (' \
+    '  { host = "internal.test"; anchors = [ "root.pem" ]; },' \
+    '  { host = "old.test"; anchors = [ "old.pem" ]; },' \
+    '  { host = "weak.test"; anchors = [ "weak.pem" ]; policy = { min_rsa_bits = 2048; }; }' ');'
+hp_run "$HOSTPIN" lint anchored.conf
+hp_is "anchors: lint accepts the file" 0 "$RC"
+hp_has "anchors: an expired anchor" "$OUT" \
+    "anchored.conf:4: warning: host \"old.test\": anchor \"./old.pem\" (/CN=old) expired on 2020-02-01: no chain can end at it"
+hp_has "anchors: an anchor below the policy" "$OUT" \
+    "anchored.conf:5: warning: host \"weak.test\": anchor \"./weak.pem\" (/CN=weak) has a RSA key of 1024 bits, below the policy (min_rsa_bits = 2048)"
+hp_lacks "anchors: nothing about a valid root" "$OUT" 'anchor "./root.pem"'
+hp_run "$HOSTPIN" lint --json anchored.conf
+hp_has "anchors: lint --json code" "$OUT" '"code": "anchor-expired"'
+hp_has "anchors: lint --json code (weak)" "$OUT" '"code": "anchor-weak"'
+lint_file notanchor 'version = 1;' 'hosts = (' \
+    '  { host = "internal.test"; anchors = [ "inter.pem" ]; }' ');'
+hp_expect "error: an anchor that is not self-signed" 1 \
+    "notanchor.conf:3: error: anchor file \"./inter.pem\": is not a self-signed certificate" \
+    "$HOSTPIN" lint notanchor.conf
+
 # Several findings: sorted by line, counted in the summary.
 lint_file many 'version = 1;' 'hosts = (' \
     "  { host = \"a.test\"; pins = [ \"$A\" ]; }," \
