@@ -86,6 +86,16 @@ static void print_rule(const char *name, const struct hp_rule_st *r,
         printf(", expires %s%s", r->expires_text,
                hp_rule_active(r, now) ? "" : " (EXPIRED: not enforced)");
     printf("\n");
+    if (r->anchors != NULL) {
+        size_t i;
+
+        printf("            %zu anchor%s, trusted for this host only%s%s:\n",
+               r->anchors->n, r->anchors->n == 1 ? "" : "s",
+               r->no_system_roots ? "; system roots not accepted" : "",
+               r->mode == HP_MODE_ENFORCE ? "" : " (not in report mode)");
+        for (i = 0; i < r->anchors->n; i++)
+            printf("              %s\n", r->anchors->v[i].file);
+    }
 }
 
 static void print_pins(const struct hp_rule_st *r)

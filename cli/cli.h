@@ -81,6 +81,9 @@ struct hp_target_st {
     const char *connect;        /* ADDR[:PORT] to reach instead of host */
     const char *cafile;         /* trust these instead of the system's */
     int timeout;                /* seconds, for connect and handshake */
+    /* A rule's anchors, trusted besides those (as the module trusts them
+     * for that host only); NULL: none. */
+    const struct hp_certs_st *anchors;
 };
 
 struct hp_conn_st {

@@ -70,7 +70,14 @@ int hp_cli_evaluate(const struct hp_pinset_st *ps,
         e->stage = HP_EVAL_NO_RULE;
         return 0;
     }
-    if (!hp_cli_connect(t, &e->conn)) {
+    struct hp_target_st with = *t;
+
+    /* As the module: a rule's anchors vouch for its host, when the rule
+     * is enforced (report mode never widens trust). */
+    if (e->rule != NULL && e->rule->anchors != NULL &&
+        e->rule->mode == HP_MODE_ENFORCE && hp_rule_active(e->rule, now))
+        with.anchors = e->rule->anchors;
+    if (!hp_cli_connect(&with, &e->conn)) {
         e->stage = HP_EVAL_CONNECT;
         return 0;
     }

@@ -238,6 +238,25 @@ static SSL_CTX *make_ctx(const struct hp_target_st *t, struct hp_conn_st *c)
         SSL_CTX_free(ctx);
         return NULL;
     }
+    if (t->anchors != NULL) {
+        X509_STORE *st = SSL_CTX_get_cert_store(ctx);
+        size_t i;
+
+        for (i = 0; i < t->anchors->n; i++) {
+            const unsigned char *p = t->anchors->v[i].der;
+            X509 *x = d2i_X509(NULL, &p, (long)t->anchors->v[i].len);
+
+            if (x == NULL || X509_STORE_add_cert(st, x) != 1) {
+                snprintf(c->error, sizeof(c->error), "cannot trust the "
+                         "anchor \"%s\": ", t->anchors->v[i].file);
+                hp_cli_ssl_errors(c->error, sizeof(c->error));
+                X509_free(x);
+                SSL_CTX_free(ctx);
+                return NULL;
+            }
+            X509_free(x);
+        }
+    }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
     return ctx;
 }

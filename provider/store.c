@@ -154,6 +154,26 @@ static size_t appendf(char *buf, size_t len, size_t pos, const char *fmt,
     return n < 0 ? pos : pos + (size_t)n;
 }
 
+/* Certificate i of the rule: its certs, then its anchors. */
+static const struct hp_cert_st *cert_at(const struct hp_rule_st *r, size_t i,
+                                        int *anchor)
+{
+    size_t nc = r->certs != NULL ? r->certs->n : 0;
+
+    *anchor = i >= nc;
+    if (i < nc)
+        return &r->certs->v[i];
+    i -= nc;
+    return r->anchors != NULL && i < r->anchors->n ? &r->anchors->v[i]
+                                                   : NULL;
+}
+
+static size_t ncerts_of(const struct hp_rule_st *r)
+{
+    return (r->certs != NULL ? r->certs->n : 0) +
+           (r->anchors != NULL ? r->anchors->n : 0);
+}
+
 /* mode, include_subdomains, pins, expiry and where the rule comes from. */
 static void describe_rule(const struct hp_rule_st *r, char *buf, size_t len)
 {
@@ -171,9 +191,12 @@ static void describe_rule(const struct hp_rule_st *r, char *buf, size_t len)
                                                            "enforced)",
                   r->file, r->line);
     if (ndir > 0)
-        appendf(buf, len, pos, "%s", ndir == r->npins_written
-                                         ? " (certs_dir)"
-                                         : " + certs_dir");
+        pos = appendf(buf, len, pos, "%s", ndir == r->npins_written
+                                               ? " (certs_dir)"
+                                               : " + certs_dir");
+    if (r->nanchor_certs > 0)
+        appendf(buf, len, pos, " anchors=%zu system_roots=%s",
+                r->nanchor_certs, r->no_system_roots ? "no" : "yes");
 }
 
 /* Which certificate (if any) a pin is the key of. */
@@ -183,9 +206,11 @@ static void describe_pin(const struct hp_rule_st *r, const hp_digest pin,
     size_t i, pos;
 
     pos = appendf(buf, len, 0, "pin of %s: ", r->host);
-    for (i = 0; r->certs != NULL && i < r->certs->n; i++) {
-        const unsigned char *p = r->certs->v[i].der;
-        X509 *x = d2i_X509(NULL, &p, (long)r->certs->v[i].len);
+    for (i = 0; i < ncerts_of(r); i++) {
+        int anchor;
+        const struct hp_cert_st *c = cert_at(r, i, &anchor);
+        const unsigned char *p = c->der;
+        X509 *x = d2i_X509(NULL, &p, (long)c->len);
         hp_digest d;
         char subj[256];
 
@@ -193,8 +218,8 @@ static void describe_pin(const struct hp_rule_st *r, const hp_digest pin,
             continue;
         if (hp_chain_digest(x, d) && memcmp(d, pin, HP_DIGEST_LEN) == 0) {
             X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
-            appendf(buf, len, pos, "key of certificate %s in %s", subj,
-                    r->certs->v[i].file);
+            appendf(buf, len, pos, "key of %s %s in %s",
+                    anchor ? "anchor" : "certificate", subj, c->file);
             X509_free(x);
             return;
         }
@@ -239,12 +264,13 @@ static int next_item(struct hp_store_st *st, struct hp_item_st *it)
         rc = -1;
         goto out;
     }
-    ncerts = r->certs != NULL ? r->certs->n : 0;
+    ncerts = ncerts_of(r);
     if (st->next < ncerts && st->expect != 0 &&
         st->expect != OSSL_STORE_INFO_CERT)
         st->next = ncerts;
     if (st->next < ncerts) {
-        const struct hp_cert_st *c = &r->certs->v[st->next++];
+        int anchor;
+        const struct hp_cert_st *c = cert_at(r, st->next++, &anchor);
 
         if ((it->der = malloc(c->len)) == NULL) {
             HP_RAISE(HP_R_INTERNAL, "out of memory");
@@ -254,8 +280,9 @@ static int next_item(struct hp_store_st *st, struct hp_item_st *it)
         memcpy(it->der, c->der, c->len);
         it->len = c->len;
         it->type = OSSL_OBJECT_CERT;
-        snprintf(it->desc, sizeof(it->desc), "pinning certificate of %s "
-                 "from %s", r->host, c->file);
+        snprintf(it->desc, sizeof(it->desc), anchor
+                 ? "anchor of %s from %s (trusted for this host only)"
+                 : "pinning certificate of %s from %s", r->host, c->file);
         rc = 1;
     } else if (st->next - ncerts < r->npins &&
                (st->expect == 0 || st->expect == OSSL_STORE_INFO_NAME)) {

@@ -180,4 +180,17 @@ timeout 20 openssl s_client -connect "127.0.0.1:$CS" -servername pinned.test \
 sleep 0.3
 hp_has "a client certificate from the private CA: the server (with hostpin) refuses it" \
     "$(cat "$HP_WORK/cs.log")" "unable to get local issuer certificate"
+# --- hostpin check and the pin store show anchors ---------------------------
+HOSTPIN=$HP_BIN/hostpin
+hp_run env OPENSSL_CONF="$CNF" "$HOSTPIN" check internal.test --connect "127.0.0.1:$SELF"
+hp_is "hostpin check internal.test (self-signed, anchored): passes" 0 "$RC"
+hp_has "hostpin check names the anchor" "$OUT" "1 anchor, trusted for this host only:"
+hp_run env OPENSSL_CONF="$CNF" "$HOSTPIN" check locked.test --connect "127.0.0.1:$PORT"
+hp_has "hostpin check says system roots are not accepted" "$OUT" "system roots not accepted"
+hp_run env OPENSSL_CONF="$CNF" openssl storeutl hostpin:
+hp_has "storeutl hostpin: lists the anchors" "$OUT" "anchors=1 system_roots=no"
+hp_run env OPENSSL_CONF="$CNF" openssl storeutl -certs hostpin:internal.test
+hp_has "storeutl -certs returns the anchor" "$OUT" "BEGIN CERTIFICATE"
+hp_run env OPENSSL_CONF="$CNF" openssl storeutl hostpin:internal.test
+hp_has "storeutl names the anchor's pin" "$OUT" "key of anchor /O=Internal/CN=internal.test"
 hp_done
