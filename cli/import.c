@@ -36,7 +36,7 @@ static const struct format formats[] = {
 };
 
 static const char usage_text[] =
-    "Usage: hostpin import --from FORMAT FILE\n"
+    "Usage: hostpin import --from FORMAT [--raw-dir DIR] FILE\n"
     "Print a pins file with the pins of another pinning product's\n"
     "configuration FILE ('-' reads standard input).  FORMAT is one of:\n"
     "  outsystems    pinning.json of the OutSystems SSL Pinning plugin:\n"
@@ -53,11 +53,16 @@ static const char usage_text[] =
     "                includeSubdomains, publicKeyHashes, expirationDate\n\n"
     "Options:\n"
     "  --from FORMAT      the input's format (required)\n"
+    "  --raw-dir DIR      android-nsc: the app's res/raw folder, where the\n"
+    "                     certificates of trust-anchors (@raw/NAME) are\n"
     "  -h, --help         show this help\n\n"
-    "Settings with no equivalent in a pins file (report URIs, trust\n"
-    "anchors) are listed as comments at the top of the output.  What would\n"
-    "change the meaning of the pins (another digest than SHA-256, a trust\n"
-    "anchor that overrides pins) is refused.\n\n"
+    "A domain-config's trust-anchors become anchors of its domains (the\n"
+    "@raw certificates, trusted for those domains only), with\n"
+    "system_roots = false unless they include src=\"system\".  Settings\n"
+    "with no equivalent in a pins file (report URIs, the base-config's\n"
+    "trust anchors, user CAs) are listed as comments at the top of the\n"
+    "output.  What would change the meaning of the pins (another digest\n"
+    "than SHA-256, a trust anchor that overrides pins) is refused.\n\n"
     "Exit status: 0 printed, 1 the input is unreadable, malformed or cannot\n"
     "be expressed (nothing is printed), 64 usage error.\n";
 
@@ -167,6 +172,19 @@ int hp_imp_add_pin(struct hp_imp_host_st *h, const char *pin)
     return 1;
 }
 
+int hp_imp_add_anchor(struct hp_imp_host_st *h, const char *file)
+{
+    char **nv = realloc(h->anchors, (h->nanchors + 1) * sizeof(*nv));
+
+    if (nv == NULL)
+        return oom();
+    h->anchors = nv;
+    if ((nv[h->nanchors] = strdup(file)) == NULL)
+        return oom();
+    h->nanchors++;
+    return 1;
+}
+
 int hp_imp_set_expires(struct hp_imp_host_st *h, const char *text)
 {
     free(h->expires);
@@ -201,6 +219,9 @@ static void imp_free(struct hp_imp_st *imp)
         for (j = 0; j < imp->hosts[i].npins; j++)
             free(imp->hosts[i].pins[j]);
         free(imp->hosts[i].pins);
+        for (j = 0; j < imp->hosts[i].nanchors; j++)
+            free(imp->hosts[i].anchors[j]);
+        free(imp->hosts[i].anchors);
         free(imp->hosts[i].host);
         free(imp->hosts[i].expires);
     }
@@ -240,20 +261,32 @@ static void put_host(FILE *f, const struct hp_imp_host_st *h)
     fprintf(f, ";\n");
     if (h->include_subdomains)
         fprintf(f, "    include_subdomains = true;\n");
-    fprintf(f, "    pins = [");
-    for (i = 0; i < h->npins; i++) {
-        hp_digest d;
-        char pin[HP_PIN_STRLEN];
+    if (h->npins > 0) {
+        fprintf(f, "    pins = [");
+        for (i = 0; i < h->npins; i++) {
+            hp_digest d;
+            char pin[HP_PIN_STRLEN];
 
-        fprintf(f, "%s", i == 0 ? " " : ",\n             ");
-        if (hp_pin_parse(h->pins[i], d, NULL)) {
-            hp_pin_format(d, pin);
-            put_string(f, pin);
-        } else {
-            put_string(f, h->pins[i]);
+            fprintf(f, "%s", i == 0 ? " " : ",\n             ");
+            if (hp_pin_parse(h->pins[i], d, NULL)) {
+                hp_pin_format(d, pin);
+                put_string(f, pin);
+            } else {
+                put_string(f, h->pins[i]);
+            }
         }
+        fprintf(f, " ];\n");
     }
-    fprintf(f, " ];\n");
+    if (h->nanchors > 0) {
+        fprintf(f, "    anchors = [");
+        for (i = 0; i < h->nanchors; i++) {
+            fprintf(f, "%s", i == 0 ? " " : ",\n                ");
+            put_string(f, h->anchors[i]);
+        }
+        fprintf(f, " ];\n");
+    }
+    if (h->no_system_roots)
+        fprintf(f, "    system_roots = false;\n");
     if (h->expires != NULL) {
         fprintf(f, "    expires = ");
         put_string(f, h->expires);
@@ -283,7 +316,7 @@ static int check_host(const struct hp_imp_st *imp,
     fprintf(f, "\n);\n");
     if (fclose(f) != 0 || text == NULL)
         return oom();
-    if (h->npins == 0) {
+    if (h->npins == 0 && h->nanchors == 0) {
         free(text);
         return hp_imp_fail(imp, h->where, "host \"%s\" has no pins",
                            h->host);
@@ -345,13 +378,15 @@ static void print_file(const struct hp_imp_st *imp, const char *format)
 
 int hp_cli_import(int argc, char **argv)
 {
-    enum { OPT_FROM = 256 };
+    enum { OPT_FROM = 256, OPT_RAW };
     static const struct option opts[] = {
         { "from", required_argument, NULL, OPT_FROM },
+        { "raw-dir", required_argument, NULL, OPT_RAW },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const struct format *fmt = NULL;
+    const char *raw_dir = NULL;
     struct hp_imp_st imp;
     const char *why = NULL;
     size_t len = 0;
@@ -369,6 +404,9 @@ int hp_cli_import(int argc, char **argv)
                                     "(expected outsystems, android-nsc, "
                                     "trustkit or react-native)", optarg);
             break;
+        case OPT_RAW:
+            raw_dir = optarg;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -384,6 +422,7 @@ int hp_cli_import(int argc, char **argv)
         return hp_cli_usage("import", "give one input FILE ('-' for "
                                       "standard input)");
     memset(&imp, 0, sizeof(imp));
+    imp.raw_dir = raw_dir;
     imp.file = strcmp(argv[optind], "-") == 0 ? "(standard input)"
                                               : argv[optind];
     if ((data = read_input(argv[optind], &len, &why)) == NULL) {

@@ -14,6 +14,9 @@ struct hp_imp_host_st {
     char *expires;          /* "YYYY-MM-DD" or ISO 8601 UTC, or NULL */
     char **pins;            /* as written (base64 or sha256/base64) */
     size_t npins;
+    char **anchors;         /* certificate files trusted for this host */
+    size_t nanchors;
+    int no_system_roots;    /* system_roots = false */
     char where[96];         /* where in the input, for messages */
 };
 
@@ -23,6 +26,7 @@ struct hp_imp_st {
     size_t nhosts;
     char **notes;           /* what was read but has no equivalent */
     size_t nnotes;
+    const char *raw_dir;    /* --raw-dir: an Android app's res/raw */
 };
 
 /* Readers: 1 on success, 0 after printing why the input is refused. */
@@ -38,6 +42,7 @@ int hp_import_trustkit(struct hp_imp_st *imp, const char *data, size_t len);
 struct hp_imp_host_st *hp_imp_add_host(struct hp_imp_st *imp,
                                        const char *host, const char *where);
 int hp_imp_add_pin(struct hp_imp_host_st *h, const char *pin);
+int hp_imp_add_anchor(struct hp_imp_host_st *h, const char *file);
 int hp_imp_set_expires(struct hp_imp_host_st *h, const char *text);
 int hp_imp_note(struct hp_imp_st *imp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -3,6 +3,8 @@
  * Info.plist holding TrustKit's TSKConfiguration), read with libxml2.
  * No network, no DTD loading, no entity substitution: the input is data,
  * and plists name a DTD on the web that must not be fetched. */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +108,10 @@ static int bool_attr(const xmlNode *n, const char *name)
 }
 
 /* A trust anchor that overrides pins has no equivalent: hostpin never lets
- * an anchor bypass the pins. */
-static int check_overrides(struct hp_imp_st *imp, const xmlNode *cfg)
+ * an anchor bypass the pins.  The base-config's anchors would change what
+ * the whole machine trusts, which hostpin does not do. */
+static int check_overrides(struct hp_imp_st *imp, const xmlNode *cfg,
+                           int base)
 {
     const xmlNode *t, *c;
     char where[32];
@@ -126,11 +130,88 @@ static int check_overrides(struct hp_imp_st *imp, const xmlNode *cfg)
                                    "it, or leave the domain unpinned)");
             }
         }
-        if (!hp_imp_note(imp, "trust-anchors at line %ld (hostpin uses the "
-                              "system's trust store)",
-                         xmlGetLineNo(t)))
+        if (base && !hp_imp_note(imp, "base-config trust-anchors at line "
+                                      "%ld (hostpin does not change what "
+                                      "the whole machine trusts)",
+                                 xmlGetLineNo(t)))
             return 0;
     }
+    return 1;
+}
+
+/* The file of an Android raw resource @raw/NAME: DIR/NAME.* (a resource
+ * is named after its file without the extension). */
+static int raw_file(const struct hp_imp_st *imp, const char *name,
+                    char out[PATH_MAX])
+{
+    DIR *d = opendir(imp->raw_dir);
+    struct dirent *de;
+    size_t n = strlen(name);
+    int found = 0;
+
+    if (d == NULL)
+        return 0;
+    while (!found && (de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, name, n) == 0 &&
+            (de->d_name[n] == '\0' || de->d_name[n] == '.') &&
+            strchr(de->d_name + n + 1, '.') == NULL) {
+            char rel[4096];
+
+            /* Absolute: the pins file may live anywhere. */
+            snprintf(rel, sizeof(rel), "%s/%s", imp->raw_dir, de->d_name);
+            found = realpath(rel, out) != NULL;
+        }
+    closedir(d);
+    return found;
+}
+
+/* A domain-config's trust-anchors as the host's anchors: each @raw
+ * certificate; src="system" keeps the system's roots; user CAs have no
+ * equivalent. */
+static int nsc_anchors(struct hp_imp_st *imp, struct hp_imp_host_st *h,
+                       const xmlNode *anchors)
+{
+    const xmlNode *c;
+    int system = 0, raw = 0;
+    char where[32];
+
+    for (c = anchors->children; c != NULL; c = c->next) {
+        char *src, path[PATH_MAX];
+        int ok = 1;
+
+        if (!is_elem(c, "certificates"))
+            continue;
+        where_of(c, where, sizeof(where));
+        if ((src = (char *)xmlGetProp(c, (const xmlChar *)"src")) == NULL)
+            return hp_imp_fail(imp, where, "<certificates> without src");
+        if (strcmp(src, "system") == 0) {
+            system = 1;
+        } else if (strcmp(src, "user") == 0) {
+            ok = hp_imp_note(imp, "%s (%s): user-added CAs (src=\"user\"), "
+                                  "no equivalent", h->host, where);
+        } else if (strncmp(src, "@raw/", 5) == 0) {
+            raw = 1;
+            if (imp->raw_dir == NULL)
+                ok = hp_imp_fail(imp, where, "trust-anchors name %s: give "
+                                 "--raw-dir DIR (the app's res/raw folder) "
+                                 "to import it as an anchor of \"%s\"",
+                                 src, h->host);
+            else if (!raw_file(imp, src + 5, path))
+                ok = hp_imp_fail(imp, where, "%s: no file %s in %s", src,
+                                 src + 5, imp->raw_dir);
+            else
+                ok = hp_imp_add_anchor(h, path);
+        } else {
+            ok = hp_imp_fail(imp, where, "certificates src=\"%s\" cannot "
+                             "be expressed (expected @raw/NAME, system or "
+                             "user)", src);
+        }
+        xmlFree(src);
+        if (!ok)
+            return 0;
+    }
+    /* Android trusts only the anchors a domain-config lists. */
+    h->no_system_roots = raw && !system;
     return 1;
 }
 
@@ -176,19 +257,22 @@ static int nsc_pins(struct hp_imp_st *imp, struct hp_imp_host_st *h,
     return 1;
 }
 
-/* A domain-config: its domains get its pin-set, or the nearest enclosing
- * one's (nested configs inherit what they do not set). */
+/* A domain-config: its domains get its pin-set and trust-anchors, or the
+ * nearest enclosing one's (nested configs inherit what they do not set). */
 static int nsc_config(struct hp_imp_st *imp, const xmlNode *cfg,
-                      const xmlNode *inherited)
+                      const xmlNode *inherited, const xmlNode *inh_anchors)
 {
-    const xmlNode *n, *pinset = inherited;
+    const xmlNode *n, *pinset = inherited, *anchors = inh_anchors;
     char where[32];
 
-    if (!check_overrides(imp, cfg))
+    if (!check_overrides(imp, cfg, 0))
         return 0;
-    for (n = cfg->children; n != NULL; n = n->next)
+    for (n = cfg->children; n != NULL; n = n->next) {
         if (is_elem(n, "pin-set"))
             pinset = n;
+        if (is_elem(n, "trust-anchors"))
+            anchors = n;
+    }
     for (n = cfg->children; n != NULL; n = n->next) {
         struct hp_imp_host_st *h;
         char *name;
@@ -199,7 +283,7 @@ static int nsc_config(struct hp_imp_st *imp, const xmlNode *cfg,
         where_of(n, where, sizeof(where));
         if ((name = text_of(n)) == NULL)
             return 0;
-        if (pinset == NULL) {
+        if (pinset == NULL && anchors == NULL) {
             int ok = hp_imp_note(imp, "%s (%s): no pin-set, not pinned",
                                  name, where);
 
@@ -216,11 +300,13 @@ static int nsc_config(struct hp_imp_st *imp, const xmlNode *cfg,
             return hp_imp_fail(imp, where, "includeSubdomains must be "
                                            "\"true\" or \"false\"");
         h->include_subdomains = sub == 1;
-        if (!nsc_pins(imp, h, pinset))
+        if ((pinset != NULL && !nsc_pins(imp, h, pinset)) ||
+            (anchors != NULL && !nsc_anchors(imp, h, anchors)))
             return 0;
     }
     for (n = cfg->children; n != NULL; n = n->next)
-        if (is_elem(n, "domain-config") && !nsc_config(imp, n, pinset))
+        if (is_elem(n, "domain-config") &&
+            !nsc_config(imp, n, pinset, anchors))
             return 0;
     return 1;
 }
@@ -243,10 +329,10 @@ int hp_import_android_nsc(struct hp_imp_st *imp, const char *data,
     }
     for (n = root->children; n != NULL; n = n->next) {
         if (is_elem(n, "domain-config")) {
-            if (!nsc_config(imp, n, NULL))
+            if (!nsc_config(imp, n, NULL, NULL))
                 goto out;
         } else if (is_elem(n, "base-config")) {
-            if (!check_overrides(imp, n))
+            if (!check_overrides(imp, n, 1))
                 goto out;
         } else if (is_elem(n, "debug-overrides")) {
             if (!hp_imp_note(imp, "debug-overrides at line %ld (debug "

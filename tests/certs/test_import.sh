@@ -286,7 +286,7 @@ hp_expect "no file" 64 "give one input FILE" "$HOSTPIN" import --from trustkit
 hp_expect "two files" 64 "give one input FILE" "$HOSTPIN" import --from trustkit a b
 hp_expect "missing file" 1 "hostpin import: $D/none.json: cannot read: No such file or directory" \
     "$HOSTPIN" import --from outsystems "$D/none.json"
-hp_expect "--help" 0 "Usage: hostpin import --from FORMAT FILE" "$HOSTPIN" import --help
+hp_expect "--help" 0 "Usage: hostpin import --from FORMAT [--raw-dir DIR] FILE" "$HOSTPIN" import --help
 hp_expect "listed in hostpin --help" 0 "  import " "$HOSTPIN" --help
 
 hp_done

@@ -193,4 +193,37 @@ hp_run env OPENSSL_CONF="$CNF" openssl storeutl -certs hostpin:internal.test
 hp_has "storeutl -certs returns the anchor" "$OUT" "BEGIN CERTIFICATE"
 hp_run env OPENSSL_CONF="$CNF" openssl storeutl hostpin:internal.test
 hp_has "storeutl names the anchor's pin" "$OUT" "key of anchor /O=Internal/CN=internal.test"
+# --- hostpin import: Android trust-anchors become anchors -----------------
+mkdir -p "$HP_WORK/res/raw"
+cp "$A/internal.test.pem" "$HP_WORK/res/raw/internal_ca.pem"
+cat >"$HP_WORK/nsc.xml" <<'XML'
+<network-security-config>
+    <domain-config>
+        <domain>internal.test</domain>
+        <trust-anchors><certificates src="@raw/internal_ca"/></trust-anchors>
+    </domain-config>
+    <domain-config>
+        <domain includeSubdomains="true">corp.test</domain>
+        <trust-anchors>
+            <certificates src="@raw/internal_ca"/>
+            <certificates src="system"/>
+        </trust-anchors>
+    </domain-config>
+</network-security-config>
+XML
+hp_expect "import without --raw-dir: refused, saying what to give" 1 \
+    "trust-anchors name @raw/internal_ca: give --raw-dir DIR" \
+    "$HOSTPIN" import --from android-nsc "$HP_WORK/nsc.xml"
+hp_run "$HOSTPIN" import --from android-nsc --raw-dir "$HP_WORK/res/raw" "$HP_WORK/nsc.xml"
+hp_is "import --raw-dir: exit status" 0 "$RC"
+hp_has "import: the @raw certificate is an anchor" "$OUT" \
+    "anchors = [ \"$HP_WORK/res/raw/internal_ca.pem\" ];
+    system_roots = false;"
+hp_lacks "import: src=\"system\" keeps the system's roots" "$(sed -n '/corp.test/,/}/p' <<<"$OUT")" \
+    "system_roots = false"
+printf '%s\n' "$OUT" >"$HP_WORK/imported.conf"
+hp_settle "$HP_WORK/imported.conf" "$HP_WORK/res/raw/internal_ca.pem"
+hp_expect "the imported file passes lint" 0 "valid" "$HOSTPIN" lint "$HP_WORK/imported.conf"
+hp_cnf "$HP_WORK/imported.cnf" "$HP_WORK/imported.conf"
+sc "the imported anchor: internal.test reached" "$HP_WORK/imported.cnf" "$SELF" internal.test 0
 hp_done
