@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "hostpin_index.h"
@@ -246,6 +247,59 @@ static int get_policy(struct hp_index_st *ix, const struct hp_idx_policy *x,
     return 1;
 }
 
+static void free_view(struct hp_rule_st *r)
+{
+    if (r == NULL)
+        return;
+    hp_certs_free(r->anchors);
+    free(r->anchor_pins);
+    free(r);
+}
+
+/* A rule's anchors: their DER, file names and keys, copied out. */
+static int view_anchors(struct hp_index_st *ix, const struct hp_idx_rule *rec,
+                        struct hp_rule_st *r)
+{
+    const struct hp_idx_header *h = ix->h;
+    struct hp_certs_st *c;
+    uint32_t k;
+
+    if (rec->anchors > h->nanchors || rec->nanchors > h->nanchors -
+                                                      rec->anchors ||
+        !pins_ok(ix, rec->apins, rec->napins) || rec->napins == 0)
+        return 0;
+    if ((r->anchor_pins = malloc((size_t)rec->napins * HP_DIGEST_LEN)) ==
+            NULL ||
+        !get_pins(ix, rec->apins, rec->napins, r->anchor_pins))
+        return 0;
+    r->nanchor_pins = rec->napins;
+    c = calloc(1, sizeof(*c) + rec->nanchors * sizeof(c->v[0]));
+    if ((r->anchors = c) == NULL)
+        return 0;
+    for (k = 0; k < rec->nanchors; k++) {
+        struct hp_idx_anchor an;
+        char file[4096];
+
+        if (!rd(ix, h->anchors_off + (uint64_t)(rec->anchors + k) *
+                                         sizeof(an),
+                sizeof(an), &an) ||
+            an.der_off >= h->blobs_len || an.der_len == 0 ||
+            an.der_len > h->blobs_len - an.der_off ||
+            an.file_len >= sizeof(file) ||
+            !rd_str(ix, an.file_off, an.file_len, file) ||
+            (c->v[k].der = OPENSSL_malloc(an.der_len)) == NULL)
+            return 0;
+        c->n = k + 1;
+        c->v[k].len = an.der_len;
+        if (!rd(ix, h->blobs_off + an.der_off, an.der_len, c->v[k].der) ||
+            (c->v[k].file = strdup(file)) == NULL)
+            return 0;
+    }
+    r->nanchor_certs = rec->nanchors;
+    r->no_system_roots = (rec->flags & HP_IDX_R_NO_SYSTEM_ROOTS) != 0;
+    return 1;
+}
+
 /* The rule of record i, built once and kept for the set's lifetime (the
  * verdict and the "expired" log keep pointers to it): one allocation with
  * its host, pins and expiry text. */
@@ -284,6 +338,12 @@ static const struct hp_rule_st *view(struct hp_index_st *ix, uint32_t i,
         free(r);
         return NULL;
     }
+    if (rec->nanchors > 0 && !view_anchors(ix, rec, r)) {
+        hp_certs_free(r->anchors);
+        free(r->anchor_pins);
+        free(r);
+        return NULL;
+    }
     if (rec->exp_len > 0)
         r->expires_text = r->host + rec->host_len + 1;
     r->is_ip = (rec->flags & HP_IDX_R_IP) != 0;
@@ -296,7 +356,7 @@ static const struct hp_rule_st *view(struct hp_index_st *ix, uint32_t i,
     r->file = ix->files[rec->file];
     r->line = (int)rec->line;
     if (!atomic_compare_exchange_strong(&ix->views[i], &expect, r)) {
-        free(r);
+        free_view(r);
         r = expect;
     }
     return r;
@@ -449,7 +509,7 @@ void hp_index_close(struct hp_index_st *ix)
         return;
     if (ix->views != NULL)
         for (i = 0; i < ix->hdr.nrules; i++)
-            free(atomic_load(&ix->views[i]));
+            free_view(atomic_load(&ix->views[i]));
     free(ix->views);
     for (i = 0; ix->blocks != NULL && i < ix->nblocks; i++)
         free(atomic_load(&ix->blocks[i]));
@@ -559,6 +619,9 @@ static int header_ok(const struct hp_idx_header *h, size_t fsize,
         !section_ok(h, h->table_off, h->table_slots, 4, 4) ||
         !section_ok(h, h->ctable_off, h->table_slots, 4, 4) ||
         !section_ok(h, h->cnext_off, h->nrules, 4, 4) ||
+        !section_ok(h, h->anchors_off, h->nanchors,
+                    sizeof(struct hp_idx_anchor), 8) ||
+        !section_ok(h, h->blobs_off, h->blobs_len, 1, 1) ||
         !section_ok(h, h->pins_off, h->npins, HP_DIGEST_LEN, 1) ||
         !section_ok(h, h->strings_off, h->strings_len, 1, 1) ||
         h->strings_len == 0) {
@@ -809,6 +872,7 @@ enum hp_index_state hp_index_open(const char *pins_path,
     ps->nduplicates = ix->h->nduplicates;
     ps->nip = ix->h->nip;
     ps->reload_interval = ix->h->reload_interval;
+    ps->has_anchors = (ix->h->flags & HP_IDX_F_ANCHORS) != 0;
     ps->index = ix;
     *out = ps;
     return HP_INDEX_OK;

@@ -4,7 +4,7 @@
  * refuses one that was not.
  *
  *   header (block 0) | deps | files | rules | table | ctable | cnext |
- *   pins | strings | pad | sums
+ *   anchors | pins | strings | blobs | pad | sums
  *
  * table: rule + 1 by host (0: empty); ctable: by parent name (what follows
  * a DNS host's first label), the first rule of that parent + 1; cnext: per
@@ -29,6 +29,7 @@
 #define HP_IDX_BLOCK (1u << HP_IDX_BLOCK_SHIFT)
 
 #define HP_IDX_F_RACY 1u /* readers must compare the source's SHA-256 */
+#define HP_IDX_F_ANCHORS 2u /* some rule has anchors */
 
 /* Identity of a file: the index is used only while its sources match. */
 struct hp_idx_sig {
@@ -73,8 +74,18 @@ struct hp_idx_header {
     uint32_t nip;                   /* rules for IP literals */
     uint32_t deny_file;             /* into files; UINT32_MAX: none */
     uint64_t ctable_off, cnext_off; /* table_slots and nrules entries */
+    uint64_t anchors_off, blobs_off, blobs_len;
+    uint32_t nanchors, pad1;
 };
-static_assert(sizeof(struct hp_idx_header) == 344, "header layout");
+static_assert(sizeof(struct hp_idx_header) == 376, "header layout");
+
+/* An anchor certificate of a rule: its DER in blobs, its file's name in
+ * strings (the file is a dependency too). */
+struct hp_idx_anchor {
+    uint64_t der_off;
+    uint32_t der_len, file_off, file_len, pad;
+};
+static_assert(sizeof(struct hp_idx_anchor) == 24, "anchor layout");
 
 /* Another file or folder the rules come from (@include, include_dir and
  * its drop-in files). */
@@ -86,6 +97,7 @@ static_assert(sizeof(struct hp_idx_dep) == 64, "dep layout");
 
 #define HP_IDX_R_IP 1u
 #define HP_IDX_R_SUBDOMAINS 2u
+#define HP_IDX_R_NO_SYSTEM_ROOTS 4u
 
 struct hp_idx_rule {
     uint32_t host_off;   /* into strings; NUL-terminated */
@@ -99,8 +111,10 @@ struct hp_idx_rule {
     uint32_t npins_written, ncert_pins;
     struct hp_idx_policy policy;
     uint32_t deny, ndeny; /* into pins */
+    uint32_t anchors, nanchors; /* into anchors */
+    uint32_t apins, napins; /* the anchors' keys, into pins */
 };
-static_assert(sizeof(struct hp_idx_rule) == 80, "rule layout");
+static_assert(sizeof(struct hp_idx_rule) == 96, "rule layout");
 
 /* Checksum of index blocks, the sums and the header (not cryptographic: it
  * finds damage; whoever can write the index can write the pins file). */

@@ -235,7 +235,7 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
                  const struct hp_idx_sig *src, const unsigned char sha[32],
                  int racy, struct buf *out, struct hp_error_st *err)
 {
-    struct buf strings = { 0 }, pins = { 0 };
+    struct buf strings = { 0 }, pins = { 0 }, blobs = { 0 }, anchors = { 0 };
     struct hp_idx_header h;
     struct hp_idx_dep *deps = NULL;
     struct hp_idx_str *files = NULL, dir;
@@ -319,6 +319,43 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
         }
         x->npins_written = (uint32_t)r->npins_written;
         x->ncert_pins = (uint32_t)r->ncert_pins;
+        if (r->anchors != NULL) {
+            size_t k;
+
+            x->anchors = (uint32_t)(anchors.len / sizeof(struct hp_idx_anchor));
+            x->nanchors = (uint32_t)r->anchors->n;
+            if (r->no_system_roots)
+                x->flags |= HP_IDX_R_NO_SYSTEM_ROOTS;
+            h.flags |= HP_IDX_F_ANCHORS;
+            if (!add_pins(&pins, (const hp_digest *)r->anchor_pins,
+                          r->nanchor_pins, &x->apins))
+                goto oom;
+            x->napins = (uint32_t)r->nanchor_pins;
+            for (k = 0; k < r->anchors->n; k++) {
+                const struct hp_cert_st *c = &r->anchors->v[k];
+                struct hp_idx_anchor an;
+                struct hp_idx_str fname;
+
+                memset(&an, 0, sizeof(an));
+                if (c->len > UINT32_MAX || blobs.len > UINT32_MAX ||
+                    !reserve(&blobs, c->len) ||
+                    !reserve(&anchors, sizeof(an)) ||
+                    !add_str(&strings, c->file, &an.file_off, &an.file_len))
+                    goto oom;
+                an.der_off = blobs.len;
+                an.der_len = (uint32_t)c->len;
+                memcpy(blobs.p + blobs.len, c->der, c->len);
+                blobs.len += c->len;
+                memcpy(anchors.p + anchors.len, &an, sizeof(an));
+                anchors.len += sizeof(an);
+                /* The anchor file: the index is as current as it. */
+                fname.off = an.file_off;
+                fname.len = an.file_len;
+                if ((rc = add_dep(&deps, &ndeps, &depcap, c->file, &fname,
+                                  err)) <= 0)
+                    goto fail_rc;
+            }
+        }
         slot = hp_index_hash(r->host, strlen(r->host)) & (slots - 1);
         while (table[slot] != 0)
             slot = (slot + 1) & (slots - 1);
@@ -366,7 +403,7 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     h.src = *src;
     memcpy(h.src_sha256, sha, 32);
     h.built_sec = (int64_t)time(NULL);
-    h.flags = racy ? HP_IDX_F_RACY : 0;
+    h.flags |= racy ? HP_IDX_F_RACY : 0;
     h.mode = (uint32_t)ps->mode;
     h.reload_interval = ps->reload_interval;
     h.nrules = (uint32_t)ps->nrules;
@@ -388,12 +425,18 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     h.ctable_off = off;
     off += (size_t)slots * 4;
     h.cnext_off = off;
-    off += ps->nrules * 4;
+    off = align8(off + ps->nrules * 4);
+    h.anchors_off = off;
+    h.nanchors = (uint32_t)(anchors.len / sizeof(struct hp_idx_anchor));
+    off += anchors.len;
     h.pins_off = off;
     off += pins.len;
     h.strings_off = off;
     h.strings_len = strings.len;
-    off = align8(off + strings.len);
+    off += strings.len;
+    h.blobs_off = off;
+    h.blobs_len = blobs.len;
+    off = align8(off + blobs.len);
     h.sums_off = off;
     nblocks = (off + HP_IDX_BLOCK - 1) >> HP_IDX_BLOCK_SHIFT;
     h.file_size = off + nblocks * 8;
@@ -411,6 +454,10 @@ static int build(const struct hp_pinset_st *ps, const char *pins_path,
     if (pins.len > 0)
         memcpy(out->p + h.pins_off, pins.p, pins.len);
     memcpy(out->p + h.strings_off, strings.p, strings.len);
+    if (anchors.len > 0)
+        memcpy(out->p + h.anchors_off, anchors.p, anchors.len);
+    if (blobs.len > 0)
+        memcpy(out->p + h.blobs_off, blobs.p, blobs.len);
     for (b = 1; b < nblocks; b++) {
         size_t start = b << HP_IDX_BLOCK_SHIFT, len = HP_IDX_BLOCK;
         uint64_t sum;
@@ -438,6 +485,8 @@ toobig:
 out:
     free(strings.p);
     free(pins.p);
+    free(blobs.p);
+    free(anchors.p);
     free(deps);
     free(files);
     free(rules);

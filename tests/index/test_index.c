@@ -654,6 +654,87 @@ static void test_cert_pins_refused(void **state)
     assert_int_equal(access(fx->idx, F_OK), -1);
 }
 
+/* A self-signed certificate in dir/name (PEM). */
+static void write_self_signed(const char *dir, const char *name)
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *x = X509_new();
+    X509_NAME *n = X509_NAME_new();
+    char path[400];
+    FILE *f;
+
+    assert_non_null(k);
+    assert_non_null(x);
+    assert_non_null(n);
+    X509_set_version(x, 2);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+                               (const unsigned char *)"Anchor", -1, -1, 0);
+    X509_set_subject_name(x, n);
+    X509_set_issuer_name(x, n);
+    X509_set_pubkey(x, k);
+    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(PEM_write_X509(f, x));
+    fclose(f);
+    X509_NAME_free(n);
+    X509_free(x);
+    EVP_PKEY_free(k);
+}
+
+/* Anchors are carried by the index like pins: the same certificates, keys
+ * and system_roots as the parsed file; the anchor file is a dependency. */
+static void test_anchors(void **state)
+{
+    struct fx *fx = *state;
+    struct hp_pinset_st *ix, *parsed = NULL;
+    const struct hp_rule_st *a, *b;
+    struct hp_error_st err;
+    char text[600], why[512], path[400];
+    size_t k;
+
+    write_self_signed(fx->dir, "a.pem");
+    snprintf(text, sizeof(text), "version = 1;\nhosts = (\n"
+             "  { host = \"a.test\"; anchors = [ \"a.pem\" ]; "
+             "system_roots = false; include_subdomains = true; },\n"
+             "  { host = \"b.test\"; anchors = [ \"a.pem\" ]; }\n);\n");
+    write_file(fx->pins, text);
+    if (!hp_index_write(fx->pins, NULL, HP_INDEX_NOWAIT, NULL, &err))
+        fail_msg("hp_index_write: %s:%d: %s", err.file, err.line, err.msg);
+    ix = open_ok(fx);
+    assert_true(hp_conf_load_file(fx->pins, &parsed, &err));
+    assert_true(ix->has_anchors);
+    assert_true(parsed->has_anchors);
+    a = hp_pinset_rule_for(ix, "x.a.test");
+    b = hp_pinset_rule_for(parsed, "x.a.test");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->nanchor_pins, b->nanchor_pins);
+    assert_memory_equal(a->anchor_pins, b->anchor_pins, HP_DIGEST_LEN);
+    assert_int_equal(a->no_system_roots, 1);
+    assert_int_equal(a->nanchor_certs, 1);
+    assert_non_null(a->anchors);
+    assert_int_equal(a->anchors->n, b->anchors->n);
+    for (k = 0; k < a->anchors->n; k++) {
+        assert_int_equal(a->anchors->v[k].len, b->anchors->v[k].len);
+        assert_memory_equal(a->anchors->v[k].der, b->anchors->v[k].der,
+                            a->anchors->v[k].len);
+        assert_string_equal(a->anchors->v[k].file, b->anchors->v[k].file);
+    }
+    assert_int_equal(hp_pinset_rule_for(ix, "b.test")->no_system_roots, 0);
+    hp_pinset_free(ix);
+    hp_pinset_free(parsed);
+    /* A changed anchor file makes the index stale. */
+    snprintf(path, sizeof(path), "%s/a.pem", fx->dir);
+    write_self_signed(fx->dir, "a.pem");
+    assert_int_equal(hp_index_open(fx->pins, NULL, &ix, why, sizeof(why)),
+                     HP_INDEX_STALE);
+    assert_non_null(strstr(why, path));
+}
+
 /* The rules one label under a name, which a wildcard certificate stands
  * for: the index finds the same as the parsed file. */
 struct kids {
@@ -710,6 +791,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_children, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_anchors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_prefers_index, setup,
                                         teardown),

@@ -226,4 +226,19 @@ hp_settle "$HP_WORK/imported.conf" "$HP_WORK/res/raw/internal_ca.pem"
 hp_expect "the imported file passes lint" 0 "valid" "$HOSTPIN" lint "$HP_WORK/imported.conf"
 hp_cnf "$HP_WORK/imported.cnf" "$HP_WORK/imported.conf"
 sc "the imported anchor: internal.test reached" "$HP_WORK/imported.cnf" "$SELF" internal.test 0
+# --- The index and drop-ins carry anchors ----------------------------------
+hp_expect "hostpin index of a file with anchors" 0 "" "$HOSTPIN" index "$HP_WORK/pins.conf"
+hp_expect "index --check: it matches" 0 "index matches" "$HOSTPIN" index --check "$HP_WORK/pins.conf"
+sc "with the index: internal.test reached by its anchor" "$CNF" "$SELF" internal.test 0
+sc "with the index: other.test refused as without hostpin" "$CNF" "$SELF" other.test 1 \
+    "self-signed certificate"
+sc "with the index: system_roots = false still refuses" "$CNF" "$PORT" locked.test 1 \
+    "system_roots = false"
+mkdir -p "$HP_WORK/pins.d"
+printf 'hosts = ( { host = "internal.test"; anchors = [ "%s" ]; } );\n' \
+    "$A/internal.test.pem" >"$HP_WORK/pins.d/internal.conf"
+printf 'version = 1;\ninclude_dir = "pins.d";\n' >"$HP_WORK/main.conf"
+hp_settle "$HP_WORK/pins.d/internal.conf" "$HP_WORK/main.conf"
+hp_cnf "$HP_WORK/dropin.cnf" "$HP_WORK/main.conf"
+sc "an anchor in a drop-in: internal.test reached" "$HP_WORK/dropin.cnf" "$SELF" internal.test 0
 hp_done
