@@ -60,4 +60,45 @@ for desc, action, want in (
 sys.exit(1 if fails else 0)
 PY
 [ $? -eq 0 ] && hp_pass "drop-in changes picked up" || hp_fail "drop-in changes"
+# Files the pins come from besides the pins file: a `certs` file changed
+# under a long-running client takes effect at the next reload.
+cp "$PKI/ginter.pem" "$HP_WORK/key.pem"
+printf 'version = 1;\nreload_interval = 1;\nhosts = ( { host = "pinned.test"; certs = [ "key.pem" ]; } );\n' \
+    >"$HP_WORK/certs.conf"
+hp_settle "$HP_WORK/key.pem" "$HP_WORK/certs.conf"
+hp_cnf "$HP_WORK/certs.cnf" "$HP_WORK/certs.conf"
+OPENSSL_CONF=$HP_WORK/certs.cnf timeout 120 python3 - "$GPORT" "$IPORT" "$PKI/bundle.pem" \
+    "$HP_WORK/key.pem" "$PKI/iroot.pem" "$PKI/ginter.pem" <<'PY'
+import shutil, socket, ssl, sys, time
+gport, iport, cafile, key, iroot, ginter = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:7]
+def reach(port):
+    ctx = ssl.create_default_context(cafile=cafile)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        try:
+            with ctx.wrap_socket(s, server_hostname="pinned.test"):
+                return True
+        except ssl.SSLError:
+            return False
+def wait_for(want):
+    end = time.monotonic() + 15
+    while time.monotonic() < end:
+        if (reach(gport), reach(iport)) == want:
+            return True
+        time.sleep(0.2)
+    return False
+fails = 0
+for desc, src, want in (("pinned by the certs file", None, (True, False)),
+                        ("certs file rewritten in place", iroot, (False, True)),
+                        ("certs file replaced with mv", ginter, (True, False))):
+    if src == iroot:
+        shutil.copyfile(src, key)          # in place: settles after 2 s
+    elif src is not None:
+        shutil.copyfile(src, key + ".new")
+        shutil.move(key + ".new", key)
+    ok = wait_for(want)
+    fails += not ok
+    print(("ok   - " if ok else "FAIL - ") + desc + ": picked up without restart")
+sys.exit(1 if fails else 0)
+PY
+[ $? -eq 0 ] && hp_pass "certs file changes picked up" || hp_fail "certs file changes"
 hp_done
