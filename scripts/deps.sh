@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libssl-dev libconfig-dev libcmocka-dev
       libjson-c-dev openssl curl python3 ca-certificates
       libxml2-dev groff-base clang libclang-rt-14-dev valgrind shellcheck
-      cppcheck clang-format util-linux)
+      cppcheck clang-format util-linux wget gnutls-bin)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -191,6 +191,8 @@ sed -e '/^# hostpin enable: the next line/{N;/\nnodejs_conf = hostpin_nodejs$/d}
     -e '/^\[hostpin_nodejs\]$/,/^$/d' "$C" >"$W/node-upgrade.old"
 cp "$W/node-upgrade.old" "$C"
 rm -f "$C.hostpin-bak"
+OPENSSL_CONF=$C hp_run "$HOSTPIN" status
+hp_has "old enablement: Node.js not covered" "$OUT" "Node.js:        NOT covered"
 enable --openssl-cnf "$C"
 hp_is "old enablement: enable exits 0" 0 "$RC"
 hp_has "old enablement: Node.js wired now" "$(cat "$C")" "nodejs_conf = hostpin_nodejs"
