@@ -23,6 +23,7 @@ int hp_cli_disable(int argc, char **argv); /* enable.c */
 int hp_cli_import(int argc, char **argv); /* import.c */
 int hp_cli_index(int argc, char **argv);  /* index.c */
 int hp_cli_ps(int argc, char **argv);     /* ps.c */
+int hp_cli_log(int argc, char **argv);    /* log.c */
 
 /* util.c */
 /* snprintf for text shown to people, where a long path may be cut. */

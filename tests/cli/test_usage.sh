@@ -33,7 +33,7 @@ hp_is "no command: nothing on stdout" "" "$OUT"
 hp_expect "unknown command" 64 "hostpin: no command 'frob'" "$HOSTPIN" frob
 hp_has "unknown command: says what to do" "$ERR" "Try 'hostpin --help'."
 hp_has "unknown command: lists every command" "$ERR" \
-    "Commands: pin, fetch, check, lint, status, ps, enable, disable, import, index."
+    "Commands: pin, fetch, check, lint, status, log, ps, enable, disable, import, index."
 hp_expect "unknown global option" 64 "unknown option '--frob'" \
     "$HOSTPIN" --frob
 hp_expect "help for an unknown command" 64 "no command 'frob'" \

@@ -8,7 +8,7 @@
 # impostor and admitted to the genuine server system-wide (through the
 # file enable edited, no OPENSSL_CONF) and per process (OPENSSL_CONF); the
 # running client is protected in `hostpin ps` and its refusal is in
-# `hostpin log`.
+# `hostpin log` (syslog to a listener on this namespace's /dev/log).
 # shellcheck source-path=SCRIPTDIR source=../cli/lib-ns.sh
 source "$HP_SRC/tests/cli/lib-ns.sh"
 hp_private_ns "$0" "$@"
@@ -34,13 +34,15 @@ hp_pins "$PINS" pinned.test "$(hp_pin_of "$P/ginter.pem")"
 DEBIAN=$HP_SRC/tests/packaging/debian-openssl.cnf
 
 # Debian's built-in modules where its node looks for them.
-mount -t overlay hostpin-node -o "lowerdir=$HP_NODE_DIR/root/usr/share:/usr/share" /usr/share ||
+hp_ns_mount -t overlay hostpin-node -o "lowerdir=$HP_NODE_DIR/root/usr/share:/usr/share" /usr/share ||
     hp_skip "cannot lay Debian's /usr/share/nodejs over /usr/share"
 # The system configuration, here only: a copy of /etc/ssl with Debian's file.
 cp -a /etc/ssl "$W/etc-ssl"
 rm -f "$W/etc-ssl/openssl.cnf"
 cp "$DEBIAN" "$W/etc-ssl/openssl.cnf"
-mount --bind "$W/etc-ssl" /etc/ssl
+hp_ns_mount --bind "$W/etc-ssl" /etc/ssl
+# Syslog: a listener on this namespace's /dev/log (hostpin log reads it).
+hp_syslogd
 SYS=$(hp_openssl version -d | sed -n 's/^OPENSSLDIR: "\(.*\)"$/\1/p')/openssl.cnf
 [ "$(readlink -f "$SYS")" = /etc/ssl/openssl.cnf ] ||
     hp_skip "OpenSSL's default configuration $SYS is not /etc/ssl/openssl.cnf"
@@ -82,6 +84,17 @@ hp_has "system: Node.js checked" "$OUT" \
 hp_has "system: nodejs_conf wired" "$(cat /etc/ssl/openssl.cnf)" \
     "nodejs_conf = hostpin_nodejs"
 node_pinned "system"
+# Node says only "application verification failure"; hostpin log says why.
+for _ in $(seq 1 100); do
+    grep -q 'node: hostpin: refused' /var/log/auth.log 2>/dev/null && break
+    sleep 0.05
+done
+hp_run "$HOSTPIN" log --program node --host pinned.test
+hp_has "system: hostpin log shows node's refusal" "$OUT" "  node  refused  pinned.test"
+hp_has "system: ... the rule" "$OUT" "(rule $PINS:3, mode enforce)"
+hp_has "system: ... the impostor's leaf pin" "$OUT" \
+    "chain: [0] sha256/$(hp_pin_of "$P/ileaf.pem") /O=Impostor/CN=pinned.test"
+hp_has "system: ... and the configured pin" "$OUT" "sha256/$(hp_pin_of "$P/ginter.pem")"
 node_pinned "system, --openssl-shared-config" --openssl-shared-config
 hp_run "$HOSTPIN" status
 hp_has "system: status says Node.js is covered" "$OUT" \
