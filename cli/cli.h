@@ -24,8 +24,13 @@ int hp_cli_import(int argc, char **argv); /* import.c */
 int hp_cli_index(int argc, char **argv);  /* index.c */
 int hp_cli_audit(int argc, char **argv);  /* audit.c */
 int hp_cli_suggest(int argc, char **argv); /* suggest.c */
+int hp_cli_ps(int argc, char **argv);     /* ps.c */
+int hp_cli_log(int argc, char **argv);    /* log.c */
 
 /* util.c */
+/* snprintf for text shown to people, where a long path may be cut. */
+void hp_cli_set(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void hp_cli_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A usage problem: says what and how to get help; returns HP_EXIT_USAGE. */
@@ -68,8 +73,12 @@ struct hp_osslconf_st {
     char pins[1024];      /* its `pins`, or the default pins file */
     int pins_set;         /* `pins` was given */
     char on_error[32];    /* its `on_error`, or "fail-closed" */
+    int node_listed;      /* nodejs_conf's providers load hostpin too */
+    char node_init[128];  /* the section nodejs_conf names, or "" */
 };
 void hp_cli_osslconf_read(struct hp_osslconf_st *c);
+/* The same for a given file (another process's OPENSSL_CONF). */
+void hp_cli_osslconf_read_file(const char *file, struct hp_osslconf_st *c);
 /* The pins file the provider would use in this environment. */
 const char *hp_cli_default_pins(char *buf, size_t len);
 

@@ -4,7 +4,12 @@
  * disable gives the file back byte for byte.  A new file is loaded in a
  * fresh process before it replaces the old one and again afterwards; the
  * change is undone unless OpenSSL loads it, the providers that were active
- * stay active and hostpin is active (for disable: gone). */
+ * stay active and hostpin is active (for disable: gone).
+ *
+ * Programs read the section named by `openssl_conf`; Debian's Node.js reads
+ * the one named by `nodejs_conf` instead (OPENSSL_INIT_set_config_appname
+ * in node.cc, unless started with --openssl-shared-config), so both are
+ * wired and both are checked. */
 #define _GNU_SOURCE /* program_invocation_name */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,9 +51,17 @@ static const char mark_end[] = HP_MARK " end\n";
 
 /* Names of the sections enable may create. */
 static const char *const our_sections[] = {
-    "hostpin_init", "hostpin_providers", "hostpin_default", "hostpin_sect",
-    NULL
+    "hostpin_init", "hostpin_nodejs", "hostpin_providers", "hostpin_default",
+    "hostpin_sect", NULL
 };
+
+/* The initialisations enable wires hostpin into: the one every program
+ * reads, and Node.js's (which reads nothing else). */
+#define HP_NAPPS 2
+static const char *const apps[HP_NAPPS] = { "openssl_conf", "nodejs_conf" };
+/* How messages and the checks' output name them. */
+static const char *const app_label[HP_NAPPS] = { "OpenSSL",
+                                                 "Node.js (nodejs_conf)" };
 
 /* A file as lines, each with its '\n' (the last one perhaps without). */
 struct text_st {
@@ -56,8 +69,8 @@ struct text_st {
     size_t n, cap;
 };
 
-/* What a fresh process makes of a configuration file. */
-struct check_st {
+/* What a fresh process makes of a configuration file, read as `app`. */
+struct app_check_st {
     int loaded;          /* CONF_modules_load_file_ex succeeded */
     char error[1024];    /* why not, or why the check could not run */
     char prov[HP_MAX_PROVIDERS][64];
@@ -65,6 +78,11 @@ struct check_st {
     int hostpin, hook;   /* hostpin active; its hook installed */
     int default_ok;      /* SHA-256 from provider=default */
     int tls_ok;          /* a TLS client context can be made */
+};
+
+/* The same for each of apps[]. */
+struct check_st {
+    struct app_check_st app[HP_NAPPS];
 };
 
 struct cnf_file_st {
@@ -374,19 +392,19 @@ static CONF *cnf_parse(const struct text_st *t, char *err, size_t errlen)
     return conf;
 }
 
-/* The provider section of a parsed configuration, or NULL. */
-static const char *provider_section(const CONF *conf)
+/* The provider section programs reading `app` use, or NULL. */
+static const char *provider_section(const CONF *conf, const char *app)
 {
-    const char *init = cnf_get(conf, NULL, "openssl_conf");
+    const char *init = cnf_get(conf, NULL, app);
 
     return init != NULL ? cnf_get(conf, init, "providers") : NULL;
 }
 
-/* The provider section's entry that loads hostpin (as status finds it),
- * or NULL. */
-static const char *listed_hostpin(const CONF *conf)
+/* The entry of `app`'s provider section that loads hostpin (as status
+ * finds it), or NULL. */
+static const char *listed_hostpin(const CONF *conf, const char *app)
 {
-    const char *provs = provider_section(conf);
+    const char *provs = provider_section(conf, app);
     STACK_OF(CONF_VALUE) *sk = provs ? cnf_section(conf, provs) : NULL;
     int i;
 
@@ -403,21 +421,96 @@ static const char *listed_hostpin(const CONF *conf)
     return NULL;
 }
 
-/* The enabled file: `base` (without our lines) plus hostpin, and plus the
- * default provider's activation when add_default is set (needed where the
- * file lists providers but relied on the implicit default). */
-static int build_enabled(const struct text_st *base, const CONF *conf,
-                         const char *module, const char *pins,
-                         int add_default, struct text_st *out, char *err,
-                         size_t errlen)
+static int same_str(const char *a, const char *b)
 {
-    const char *init = cnf_get(conf, NULL, "openssl_conf");
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Does wiring openssl_conf already wire Node.js?  Yes when nodejs_conf
+ * names the same initialisation or the same provider list, or lists
+ * hostpin itself. */
+static int node_shares(const CONF *conf)
+{
+    return same_str(cnf_get(conf, NULL, apps[1]),
+                    cnf_get(conf, NULL, apps[0])) ||
+           same_str(provider_section(conf, apps[1]),
+                    provider_section(conf, apps[0])) ||
+           listed_hostpin(conf, apps[1]) != NULL;
+}
+
+/* What build_enabled appends after wiring the initialisations. */
+struct blocks_st {
+    int init, nodejs;   /* [hostpin_init], [hostpin_nodejs] */
+    int list;           /* [hostpin_providers] (with [hostpin_default]) */
+    int dflt;           /* [hostpin_default] alone */
+    const char *missing; /* a section named but not in this file */
+};
+
+/* Add hostpin to the providers that programs reading apps[a] load,
+ * keeping those they load now; add_default: activate `default` where
+ * the list names it (or add it) because it was only implicitly active. */
+static int wire(struct text_st *out, const CONF *conf, int a,
+                int add_default, struct blocks_st *b)
+{
+    const char *init = cnf_get(conf, NULL, apps[a]);
     const char *provs = init != NULL ? cnf_get(conf, init, "providers")
                                      : NULL;
-    const char *missing = NULL, *dsect;
-    char block[3 * PATH_MAX];
-    size_t i, at;
+    const char *dsect;
+    size_t at;
     int ok = 1;
+
+    if (provs == NULL) {
+        /* No provider list yet: the implicit default provider is what
+         * programs use now, and a list switches that off. */
+        b->list = 1;
+        if (init == NULL) {
+            section_end(out, NULL, &at);
+            if (a == 0)
+                b->init = 1;
+            else
+                b->nodejs = 1;
+            return insert_marked(out, at, a == 0 ? "openssl_conf = "
+                                                   "hostpin_init\n"
+                                                 : "nodejs_conf = "
+                                                   "hostpin_nodejs\n");
+        }
+        if (section_end(out, init, &at))
+            return insert_marked(out, at, "providers = hostpin_providers\n");
+        b->missing = init;
+        return 1;
+    }
+    dsect = add_default ? cnf_get(conf, provs, "default") : NULL;
+    if (dsect != NULL) {
+        /* Listed but not activated: insert `activate` there. */
+        if (section_end(out, dsect, &at))
+            ok = insert_marked(out, at, "activate = 1\n");
+        else
+            b->missing = dsect;
+    }
+    if (!section_end(out, provs, &at)) {
+        b->missing = provs;
+        return ok;
+    }
+    if (add_default && dsect == NULL) {
+        ok = ok && insert_marked(out, at, "default = hostpin_default\n");
+        b->dflt = 1;
+        section_end(out, provs, &at);
+    }
+    return ok && insert_marked(out, at, "hostpin = hostpin_sect\n");
+}
+
+/* The enabled file: `base` (without our lines) plus hostpin in each
+ * initialisation of apps[], with add_default[a] as for wire(). */
+static int build_enabled(const struct text_st *base, const CONF *conf,
+                         const char *module, const char *pins,
+                         const int add_default[HP_NAPPS],
+                         struct text_st *out, char *err, size_t errlen)
+{
+    struct blocks_st b = { 0 };
+    char block[3 * PATH_MAX];
+    const char *init, *provs;
+    size_t i;
+    int ok = 1, a;
 
     for (i = 0; our_sections[i] != NULL; i++)
         if (cnf_section(conf, our_sections[i]) != NULL) {
@@ -426,62 +519,43 @@ static int build_enabled(const struct text_st *base, const CONF *conf,
                      "hostpin by hand (hostpin(7))", our_sections[i]);
             return 0;
         }
-    if (init != NULL && cnf_section(conf, init) == NULL) {
-        snprintf(err, errlen, "openssl_conf names a section [%s] it does "
-                 "not have", init);
-        return 0;
-    }
-    if (provs != NULL && cnf_section(conf, provs) == NULL) {
-        snprintf(err, errlen, "providers names a section [%s] it does "
-                 "not have", provs);
-        return 0;
+    for (a = 0; a < HP_NAPPS; a++) {
+        init = cnf_get(conf, NULL, apps[a]);
+        provs = init != NULL ? cnf_get(conf, init, "providers") : NULL;
+        if (init != NULL && cnf_section(conf, init) == NULL) {
+            snprintf(err, errlen, "%s names a section [%s] it does not "
+                     "have", apps[a], init);
+            return 0;
+        }
+        if (provs != NULL && cnf_section(conf, provs) == NULL) {
+            snprintf(err, errlen, "providers names a section [%s] it does "
+                     "not have", provs);
+            return 0;
+        }
     }
     for (i = 0; i < base->n; i++)
         ok = ok && text_push(out, base->line[i]);
-    block[0] = '\0';
-    if (provs == NULL) {
-        /* No provider list yet: the implicit default provider is what
-         * programs use now, and a list switches that off. */
-        if (init == NULL) {
-            section_end(out, NULL, &at);
-            ok = ok && insert_marked(out, at, "openssl_conf = "
-                                              "hostpin_init\n");
-            strcat(block, "[hostpin_init]\n"
-                          "providers = hostpin_providers\n\n");
-        } else if (section_end(out, init, &at)) {
-            ok = ok && insert_marked(out, at, "providers = "
-                                              "hostpin_providers\n");
-        } else {
-            missing = init;
-        }
-        strcat(block, "[hostpin_providers]\n"
-                      "default = hostpin_default\n"
-                      "hostpin = hostpin_sect\n\n"
-                      "[hostpin_default]\n"
-                      "activate = 1\n\n");
-    } else {
-        dsect = add_default ? cnf_get(conf, provs, "default") : NULL;
-        if (dsect != NULL) {
-            /* Listed but not activated: insert `activate` there. */
-            if (section_end(out, dsect, &at))
-                ok = ok && insert_marked(out, at, "activate = 1\n");
-            else
-                missing = dsect;
-        }
-        if (!section_end(out, provs, &at)) {
-            missing = provs;
-        } else if (add_default && dsect == NULL) {
-            ok = ok && insert_marked(out, at, "default = hostpin_default\n");
-            strcat(block, "[hostpin_default]\nactivate = 1\n\n");
-            section_end(out, provs, &at);
-        }
-        ok = ok && insert_marked(out, at, "hostpin = hostpin_sect\n");
-    }
-    if (missing != NULL) {
+    for (a = 0; a < HP_NAPPS && ok; a++)
+        if (a == 0 || !node_shares(conf))
+            ok = wire(out, conf, a, add_default[a], &b);
+    if (b.missing != NULL) {
         snprintf(err, errlen, "its section [%s] is not in this file (an "
-                 ".include?); enable hostpin by hand (hostpin(7))", missing);
+                 ".include?); enable hostpin by hand (hostpin(7))",
+                 b.missing);
         return 0;
     }
+    block[0] = '\0';
+    if (b.init)
+        strcat(block, "[hostpin_init]\nproviders = hostpin_providers\n\n");
+    if (b.nodejs)
+        strcat(block, "[hostpin_nodejs]\n"
+                      "providers = hostpin_providers\n\n");
+    if (b.list)
+        strcat(block, "[hostpin_providers]\n"
+                      "default = hostpin_default\n"
+                      "hostpin = hostpin_sect\n\n");
+    if (b.list || b.dflt)
+        strcat(block, "[hostpin_default]\nactivate = 1\n\n");
     snprintf(block + strlen(block), sizeof(block) - strlen(block),
              "[hostpin_sect]\nmodule = %s\npins = %s\nactivate = 1\n",
              module, pins);
@@ -512,20 +586,24 @@ static int list_provider(OSSL_PROVIDER *p, void *arg)
     return 1;
 }
 
-/* `hostpin enable --child-check FILE`: load FILE as programs do and say
- * what works, one fact a line.  Run by child_check in a new process, so
- * nothing the parent loaded (the fallback default provider above all)
- * can hide a problem. */
-static int child_main(const char *file)
+/* `hostpin enable --child-check FILE APP`: load FILE as programs reading
+ * the section named by APP do and say what works, one fact a line.  Run
+ * by child_check in a new process, so nothing the parent loaded (the
+ * fallback default provider above all) can hide a problem.  openssl_conf
+ * is read as OPENSSL_init_crypto does (crypto/conf/conf_sap.c), other
+ * names as Node.js does: no fallback to openssl_conf. */
+static int child_main(const char *file, const char *app)
 {
+    int dflt = strcmp(app, "openssl_conf") == 0;
     unsigned char md[EVP_MAX_MD_SIZE];
     char err[900] = "";
     EVP_MD *sha;
     SSL_CTX *ctx;
 
     ERR_clear_error();
-    if (CONF_modules_load_file_ex(NULL, file, NULL,
-                                  CONF_MFLAGS_DEFAULT_SECTION) <= 0) {
+    if (CONF_modules_load_file_ex(NULL, file, dflt ? NULL : app,
+                                  dflt ? CONF_MFLAGS_DEFAULT_SECTION : 0)
+        <= 0) {
         hp_cli_ssl_errors(err, sizeof(err));
         printf("error %s\n", err[0] ? err : "(no reason given)");
         return 0;
@@ -544,7 +622,7 @@ static int child_main(const char *file)
     return 0;
 }
 
-static void parse_check(char *out, struct check_st *c)
+static void parse_check(char *out, struct app_check_st *c)
 {
     char *save = NULL, *l;
 
@@ -566,8 +644,9 @@ static void parse_check(char *out, struct check_st *c)
     }
 }
 
-/* Run `hostpin enable --child-check FILE` and collect what it says. */
-static void child_check(const char *file, struct check_st *c)
+/* Run `hostpin enable --child-check FILE APP` and collect what it says. */
+static void child_check_app(const char *file, const char *app,
+                            struct app_check_st *c)
 {
     char out[16384];
     size_t len = 0;
@@ -588,9 +667,9 @@ static void child_check(const char *file, struct check_st *c)
         close(fds[1]);
         alarm(60); /* a hung module must not hang the administrator */
         execl("/proc/self/exe", "hostpin", "enable", "--child-check", file,
-              (char *)NULL);
+              app, (char *)NULL);
         execlp(program_invocation_name, "hostpin", "enable", "--child-check",
-               file, (char *)NULL);
+               file, app, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -613,7 +692,16 @@ static void child_check(const char *file, struct check_st *c)
         c->loaded = 0;
 }
 
-static int has_provider(const struct check_st *c, const char *name)
+/* What a new process makes of FILE, for each of apps[]. */
+static void child_check(const char *file, struct check_st *c)
+{
+    int a;
+
+    for (a = 0; a < HP_NAPPS; a++)
+        child_check_app(file, apps[a], &c->app[a]);
+}
+
+static int has_provider(const struct app_check_st *c, const char *name)
 {
     size_t i;
 
@@ -624,13 +712,18 @@ static int has_provider(const struct check_st *c, const char *name)
 }
 
 /* Is `after` acceptable, compared with `before` (which may not have
- * loaded)?  Prints each problem; 1 if none. */
-static int judge(const char *cmd, const struct check_st *before,
-                 const struct check_st *after, int want_hostpin)
+ * loaded), for programs reading apps[a]?  Prints each problem (who: "" or
+ * the initialisation's name); 1 if none. */
+static int judge_app(const char *cmd, const char *who,
+                     const struct app_check_st *before,
+                     const struct app_check_st *after, int want_hostpin)
 {
+    char c2[160];
     size_t i;
     int ok = 1;
 
+    snprintf(c2, sizeof(c2), "%s%s%s", cmd, who[0] ? ": " : "", who);
+    cmd = c2;
     if (!after->loaded) {
         hp_cli_error(cmd, "OpenSSL cannot load the new configuration: %s",
                      after->error);
@@ -665,6 +758,17 @@ static int judge(const char *cmd, const struct check_st *before,
                      "an included file?)");
         ok = 0;
     }
+    return ok;
+}
+
+static int judge(const char *cmd, const struct check_st *before,
+                 const struct check_st *after, int want_hostpin)
+{
+    int a, ok = 1;
+
+    for (a = 0; a < HP_NAPPS; a++)
+        ok &= judge_app(cmd, a == 0 ? "" : app_label[a], &before->app[a],
+                        &after->app[a], want_hostpin);
     return ok;
 }
 
@@ -1028,11 +1132,21 @@ static int lint_pins(const struct opts_st *o)
 static void print_providers(const struct check_st *c)
 {
     size_t i;
+    int a;
 
-    printf("Checked in a new process: OpenSSL loads it; active providers:");
-    for (i = 0; i < c->nprov; i++)
-        printf("%s %s", i ? "," : "", c->prov[i]);
-    printf("\n");
+    for (a = 0; a < HP_NAPPS; a++) {
+        const struct app_check_st *ac = &c->app[a];
+
+        if (a == 0)
+            printf("Checked in a new process: OpenSSL loads it; active "
+                   "providers:");
+        else
+            printf("                          %s: active providers:",
+                   app_label[a]);
+        for (i = 0; i < ac->nprov; i++)
+            printf("%s %s", i ? "," : "", ac->prov[i]);
+        printf("\n");
+    }
 }
 
 /* Print a text (dry run) and say nothing was changed. */
@@ -1053,7 +1167,7 @@ static int do_enable(const struct opts_st *o)
     CONF *conf = NULL;
     char err[1100] = "";
     const char *byhand;
-    int removed, rc = 1, add_default;
+    int removed, rc = 1, add_default[HP_NAPPS] = { 0 }, round, a, more;
 
     if (!lint_pins(o) || !read_cnf(o->cmd, o->cnf, &f))
         goto end;
@@ -1064,23 +1178,30 @@ static int do_enable(const struct opts_st *o)
     if (!strip_ours(&cur, &base, &removed, err, sizeof(err)) ||
         (conf = cnf_parse(&base, err, sizeof(err))) == NULL)
         goto refuse;
-    if ((byhand = listed_hostpin(conf)) != NULL) {
+    if ((byhand = listed_hostpin(conf, apps[0])) != NULL) {
         printf("%s already lists hostpin (as \"%s\", not added by hostpin "
                "enable); nothing changed\n", o->cnf, byhand);
+        if (!node_shares(conf))
+            printf("Note: Node.js reads only the section nodejs_conf names, "
+                   "and that one does not load hostpin: point nodejs_conf at "
+                   "the same section as openssl_conf (hostpin(7))\n");
         rc = 0;
         goto end;
     }
     if (!check_text(o->cmd, &f, &base, &before))
         goto end;
-    if (!before.loaded) {
-        snprintf(err, sizeof(err), "OpenSSL cannot load it even without "
-                 "hostpin: %s; fix that first", before.error);
-        goto refuse;
-    }
+    for (a = 0; a < HP_NAPPS; a++)
+        if (!before.app[a].loaded) {
+            snprintf(err, sizeof(err), "%s cannot load it even without "
+                     "hostpin: %.900s; fix that first", app_label[a],
+                     before.app[a].error);
+            goto refuse;
+        }
     /* Where the file lists providers, the default provider may have been
      * active only implicitly; a list with hostpin in it ends that
-     * (DESIGN 1, fallback loading).  Try without, then with. */
-    for (add_default = 0; add_default < 2; add_default++) {
+     * (DESIGN 1, fallback loading).  Try without, then with, for each
+     * initialisation that lost it. */
+    for (round = 0; round < 2; round++) {
         text_free(&next);
         if (!build_enabled(&base, conf, o->module, o->pins, add_default,
                            &next, err, sizeof(err)))
@@ -1093,8 +1214,13 @@ static int do_enable(const struct opts_st *o)
         }
         if (!check_text(o->cmd, &f, &next, &after))
             goto end;
-        if (!after.loaded || !has_provider(&before, "default") ||
-            has_provider(&after, "default") || provider_section(conf) == NULL)
+        for (a = more = 0; a < HP_NAPPS; a++)
+            if (after.app[a].loaded && !add_default[a] &&
+                has_provider(&before.app[a], "default") &&
+                !has_provider(&after.app[a], "default") &&
+                provider_section(conf, apps[a]) != NULL)
+                add_default[a] = more = 1;
+        if (!more)
             break;
     }
     if (!judge(o->cmd, &before, &after, 1)) {
@@ -1113,7 +1239,8 @@ static int do_enable(const struct opts_st *o)
            strcmp(o->cnf, f.real) != 0 ? f.real : "", o->module, o->pins);
     printf("Backup of the previous file: %s" HP_BACKUP_SUFFIX "\n", f.real);
     print_providers(&after);
-    printf("Programs started from now on pin; see hostpin status\n");
+    printf("Programs started from now on pin; hostpin ps lists those "
+           "running that need a restart\n");
     rc = 0;
     goto end;
 refuse:
@@ -1150,7 +1277,7 @@ static int do_disable(const struct opts_st *o)
     }
     if (removed == 0) {
         conf = cnf_parse(&cur, err, sizeof(err));
-        if (conf != NULL && (byhand = listed_hostpin(conf)) != NULL) {
+        if (conf != NULL && (byhand = listed_hostpin(conf, apps[0])) != NULL) {
             hp_cli_error(o->cmd, "%s lists hostpin (as \"%s\") but not "
                          "through hostpin enable; remove it by hand",
                          o->cnf, byhand);
@@ -1201,8 +1328,8 @@ int hp_cli_enable(int argc, char **argv)
     struct opts_st o;
     int rc;
 
-    if (argc == 3 && strcmp(argv[1], "--child-check") == 0)
-        return child_main(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "--child-check") == 0)
+        return child_main(argv[2], argv[3]);
     memset(&o, 0, sizeof(o));
     o.cmd = "enable";
     if ((rc = parse_opts(argc, argv, &o, 1)) >= 0)

@@ -34,6 +34,10 @@ static const struct command commands[] = {
     { "lint", hp_cli_lint, "errors and risky settings in a pins file" },
     { "status", hp_cli_status, "is pinning active in this OpenSSL "
                                "configuration?" },
+    { "log", hp_cli_log, "why connections were refused: hostpin's messages "
+                         "from the logs" },
+    { "ps", hp_cli_ps, "running processes using TLS: protected, needing a "
+                       "restart, or not covered" },
     { "enable", hp_cli_enable, "add hostpin to the system openssl.cnf" },
     { "disable", hp_cli_disable, "remove what enable added" },
     { "import", hp_cli_import, "pins of other products' pinning configs" },

@@ -35,16 +35,18 @@ static int is_hostpin(const char *name, const char *module)
            (base != NULL && strncmp(base, "hostpin", 7) == 0);
 }
 
-/* The provider section that loads hostpin, following openssl_conf ->
- * providers (crypto/provider_conf.c). */
-static void find_provider(const CONF *conf, struct hp_osslconf_st *c)
+/* The provider entry that loads hostpin, following APP (openssl_conf,
+ * nodejs_conf) -> providers (crypto/provider_conf.c); with c, what it
+ * says is copied there.  1 if there is one. */
+static int find_provider(const CONF *conf, const char *app,
+                         struct hp_osslconf_st *c)
 {
-    const char *init = get(conf, NULL, "openssl_conf"), *provs;
+    const char *init = get(conf, NULL, app), *provs;
     STACK_OF(CONF_VALUE) *sk;
     int i;
 
     if (init == NULL || (provs = get(conf, init, "providers")) == NULL)
-        return;
+        return 0;
     ERR_set_mark();
     sk = NCONF_get_section(conf, provs);
     ERR_pop_to_mark();
@@ -55,6 +57,8 @@ static void find_provider(const CONF *conf, struct hp_osslconf_st *c)
 
         if (!is_hostpin(v->name, module))
             continue;
+        if (c == NULL)
+            return 1;
         c->listed = 1;
         copy(c->name, sizeof(c->name), identity ? identity : v->name);
         copy(c->section, sizeof(c->section), v->value);
@@ -70,22 +74,29 @@ static void find_provider(const CONF *conf, struct hp_osslconf_st *c)
         if (get(conf, v->value, "on_error") != NULL)
             copy(c->on_error, sizeof(c->on_error),
                  get(conf, v->value, "on_error"));
-        return;
+        return 1;
     }
+    return 0;
 }
 
 void hp_cli_osslconf_read(struct hp_osslconf_st *c)
 {
     char *file = CONF_get1_default_config_file();
+
+    hp_cli_osslconf_read_file(file != NULL ? file : "", c);
+    c->from_env = getenv("OPENSSL_CONF") != NULL;
+    OPENSSL_free(file);
+}
+
+void hp_cli_osslconf_read_file(const char *file, struct hp_osslconf_st *c)
+{
     CONF *conf;
     long eline = 0;
 
     memset(c, 0, sizeof(*c));
     copy(c->pins, sizeof(c->pins), HP_DEFAULT_PINS_FILE);
     copy(c->on_error, sizeof(c->on_error), "fail-closed");
-    c->from_env = getenv("OPENSSL_CONF") != NULL;
     copy(c->file, sizeof(c->file), file);
-    OPENSSL_free(file);
     if (access(c->file, R_OK) != 0)
         return;
     c->exists = 1;
@@ -98,7 +109,10 @@ void hp_cli_osslconf_read(struct hp_osslconf_st *c)
         snprintf(c->error, sizeof(c->error), "line %ld: ", eline);
         hp_cli_ssl_errors(c->error, sizeof(c->error));
     } else {
-        find_provider(conf, c);
+        find_provider(conf, "openssl_conf", c);
+        c->node_listed = find_provider(conf, "nodejs_conf", NULL);
+        copy(c->node_init, sizeof(c->node_init),
+             get(conf, NULL, "nodejs_conf"));
     }
     NCONF_free(conf);
     ERR_clear_error();

@@ -16,14 +16,17 @@
 
 #include "cli.h"
 #include "hostpin_index.h"
+#include "ps.h"
 
 static const char usage_text[] =
     "Usage: hostpin status [OPTION]...\n"
     "Show which openssl.cnf this environment loads ($OPENSSL_CONF, else\n"
     "OpenSSL's default), whether it loads the hostpin provider and the\n"
     "provider is really active, which pins file it uses, whether that file\n"
-    "is valid, how many hosts are pinned in which modes, and the earliest\n"
-    "expiry.\n\n"
+    "is valid, how many hosts are pinned in which modes, the earliest\n"
+    "expiry, whether Node.js's section (nodejs_conf) loads hostpin, how\n"
+    "many running processes hostpin protects (hostpin ps lists them) and\n"
+    "which TLS clients installed here it cannot cover.\n\n"
     "Options:\n"
     "  --json             print the status as JSON\n"
     "  -h, --help         show this help\n\n"
@@ -46,6 +49,80 @@ struct pin_stats {
     size_t enforce, report, subdomains, expired;
     const struct hp_rule_st *earliest;
 };
+
+/* What is outside pinning on this machine: running processes by state
+ * (hostpin ps) and known clients that cannot be covered. */
+struct gaps_st {
+    size_t procs[3], unreadable;
+    struct hp_prog_st prog[16];
+    size_t nprog;
+};
+
+static void add_uncovered(const struct hp_prog_st *p, void *arg)
+{
+    struct gaps_st *g = arg;
+
+    if (g->nprog < sizeof(g->prog) / sizeof(g->prog[0]))
+        g->prog[g->nprog++] = *p;
+}
+
+static void find_gaps(struct gaps_st *g)
+{
+    struct hp_ps_st ps;
+    size_t i;
+
+    memset(g, 0, sizeof(*g));
+    if (hp_ps_scan(NULL, 0, &ps)) {
+        for (i = 0; i < ps.n; i++)
+            g->procs[ps.v[i].state]++;
+        g->unreadable = ps.unreadable;
+        hp_ps_free(&ps);
+    }
+    hp_ps_known_uncovered(add_uncovered, g);
+}
+
+/* ACTIVE, but not for everything: say what is left out. */
+static const char *with_gaps(const char *result, const struct gaps_st *g,
+                             char *buf, size_t len)
+{
+    size_t out = g->procs[HP_NEEDS_RESTART] + g->procs[HP_NOT_COVERED];
+
+    if (strncmp(result, "ACTIVE", 6) != 0 || (out == 0 && g->nprog == 0))
+        return result;
+    snprintf(buf, len, "ACTIVE, with gaps: %zu running process%s not "
+             "protected (%zu need%s a restart) and %zu installed client%s "
+             "hostpin cannot cover; see hostpin ps%s", out,
+             out == 1 ? "" : "es", g->procs[HP_NEEDS_RESTART],
+             g->procs[HP_NEEDS_RESTART] == 1 ? "s" : "", g->nprog,
+             g->nprog == 1 ? "" : "s",
+             g->nprog ? " and hostpin ps --installed" : "");
+    return buf;
+}
+
+static void print_gaps(const struct hp_osslconf_st *oc,
+                       const struct gaps_st *g)
+{
+    size_t i, all = g->procs[0] + g->procs[1] + g->procs[2];
+
+    if (oc->node_listed)
+        printf("Node.js:        covered: nodejs_conf loads hostpin ([%s])\n",
+               oc->node_init);
+    else if (oc->listed)
+        printf("Node.js:        NOT covered: Debian's Node.js reads only the "
+               "section nodejs_conf names, and %s (hostpin enable wires it; "
+               "or start node with --openssl-shared-config)\n",
+               oc->node_init[0] ? "that one does not load hostpin"
+                                : "this file has no nodejs_conf");
+    printf("Processes:      %zu using TLS: %zu protected, %zu need%s a "
+           "restart, %zu not covered%s; hostpin ps lists them\n", all,
+           g->procs[HP_PROTECTED], g->procs[HP_NEEDS_RESTART],
+           g->procs[HP_NEEDS_RESTART] == 1 ? "s" : "",
+           g->procs[HP_NOT_COVERED],
+           g->unreadable ? " (some could not be read: run as root)" : "");
+    for (i = 0; i < g->nprog; i++)
+        printf("%s%s: %s\n", i == 0 ? "Not covered:    " : "                ",
+               g->prog[i].path, g->prog[i].reason);
+}
 
 static int probe_one(OSSL_PROVIDER *p, void *arg)
 {
@@ -185,7 +262,7 @@ static const char *index_state(const char *pins, char *why, size_t len)
 static void print_text(const struct hp_osslconf_st *oc,
                        const struct probe *pr, const char *load_err,
                        const struct hp_pinset_st *ps, const char *pins_err,
-                       const char *result)
+                       const struct gaps_st *g, const char *result)
 {
     struct pin_stats st;
     char date[32], mods[1100], why[512];
@@ -249,15 +326,19 @@ static void print_text(const struct hp_osslconf_st *oc,
             printf("Index:          %s, ignored (the file is parsed): %s\n",
                    idx, why);
     }
+    print_gaps(oc, g);
     printf("Status:         %s\n", result);
 }
 
 static void print_json(const struct hp_osslconf_st *oc,
                        const struct probe *pr, const char *load_err,
                        const struct hp_pinset_st *ps, const char *pins_err,
-                       int active, const char *result)
+                       const struct gaps_st *g, int active,
+                       const char *result)
 {
     json_object *o = json_object_new_object(), *p = json_object_new_object();
+    json_object *n = json_object_new_object(), *pr_o, *un;
+    size_t i;
     struct pin_stats st;
     char date[32], why[512];
 
@@ -314,6 +395,33 @@ static void print_json(const struct hp_osslconf_st *oc,
                                                index_state(oc->pins, why,
                                                            sizeof(why))));
     }
+    json_object_object_add(n, "section", oc->node_init[0]
+                               ? json_object_new_string(oc->node_init)
+                               : NULL);
+    json_object_object_add(n, "loads_hostpin",
+                           json_object_new_boolean(oc->node_listed));
+    json_object_object_add(o, "nodejs_conf", n);
+    pr_o = json_object_new_object();
+    json_object_object_add(pr_o, "protected", json_object_new_int64(
+                                                  (int64_t)g->procs[0]));
+    json_object_object_add(pr_o, "needs_restart", json_object_new_int64(
+                                                      (int64_t)g->procs[1]));
+    json_object_object_add(pr_o, "not_covered", json_object_new_int64(
+                                                    (int64_t)g->procs[2]));
+    json_object_object_add(pr_o, "unreadable", json_object_new_int64(
+                                                   (int64_t)g->unreadable));
+    json_object_object_add(o, "processes", pr_o);
+    un = json_object_new_array();
+    for (i = 0; i < g->nprog; i++) {
+        json_object *e = json_object_new_object();
+
+        json_object_object_add(e, "program",
+                               json_object_new_string(g->prog[i].path));
+        json_object_object_add(e, "reason",
+                               json_object_new_string(g->prog[i].reason));
+        json_object_array_add(un, e);
+    }
+    json_object_object_add(o, "not_covered_programs", un);
     json_object_object_add(o, "active", json_object_new_boolean(active));
     json_object_object_add(o, "summary", json_object_new_string(result));
     hp_cli_json_print(o);
@@ -331,7 +439,8 @@ int hp_cli_status(int argc, char **argv)
     struct probe pr;
     struct hp_pinset_st *ps = NULL;
     struct hp_error_st err;
-    char load_err[1024] = "", pins_err[1100] = "";
+    struct gaps_st gaps;
+    char load_err[1024] = "", pins_err[1100] = "", summary[512];
     const char *result;
     int c, json = 0, active;
 
@@ -366,11 +475,13 @@ int hp_cli_status(int argc, char **argv)
     if (!hp_conf_load_file(oc.pins, &ps, &err))
         hp_error_format(&err, pins_err, sizeof(pins_err));
     active = oc.exists && pr.found && pr.hook && ps != NULL;
-    result = verdict(&oc, &pr, ps != NULL);
+    find_gaps(&gaps);
+    result = with_gaps(verdict(&oc, &pr, ps != NULL), &gaps, summary,
+                       sizeof(summary));
     if (json)
-        print_json(&oc, &pr, load_err, ps, pins_err, active, result);
+        print_json(&oc, &pr, load_err, ps, pins_err, &gaps, active, result);
     else
-        print_text(&oc, &pr, load_err, ps, pins_err, result);
+        print_text(&oc, &pr, load_err, ps, pins_err, &gaps, result);
     hp_pinset_free(ps);
     return active ? 0 : 1;
 }

@@ -14,6 +14,15 @@
 
 #include "cli.h"
 
+void hp_cli_set(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
 void hp_cli_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

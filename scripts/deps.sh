@@ -7,7 +7,7 @@ PKGS=(build-essential cmake pkg-config libssl-dev libconfig-dev libcmocka-dev
       libjson-c-dev openssl curl python3 ca-certificates
       libxml2-dev groff-base clang libclang-rt-14-dev valgrind shellcheck
       cppcheck clang-format util-linux procps libpsl-dev publicsuffix
-      python3-prometheus-client
+      python3-prometheus-client wget gnutls-bin
       nginx-light stunnel4 haproxy redis-server redis-tools php-cli)
 missing=()
 for p in "${PKGS[@]}"; do

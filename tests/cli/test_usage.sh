@@ -5,7 +5,7 @@
 source "$HP_SRC/tests/cli/lib-cli.sh"
 
 hp_expect "--help" 0 "Usage: hostpin COMMAND" "$HOSTPIN" --help
-for c in pin fetch check lint status; do
+for c in pin fetch check audit suggest lint status log ps; do
     hp_has "--help lists $c" "$OUT" "  $c "
 done
 hp_expect "--version" 0 "hostpin " "$HOSTPIN" --version
@@ -16,7 +16,7 @@ else
     hp_fail "--version names OpenSSL: not in: $OUT"
 fi
 hp_has "--version names json-c" "$OUT" "json-c"
-for c in pin fetch check audit suggest lint status; do
+for c in pin fetch check audit suggest lint status log ps; do
     hp_expect "$c --help" 0 "Usage: hostpin $c" "$HOSTPIN" "$c" --help
     hp_is "$c --help prints nothing on stderr" "" "$ERR"
     hp_expect "help $c" 0 "Usage: hostpin $c" "$HOSTPIN" help "$c"
@@ -33,7 +33,7 @@ hp_is "no command: nothing on stdout" "" "$OUT"
 hp_expect "unknown command" 64 "hostpin: no command 'frob'" "$HOSTPIN" frob
 hp_has "unknown command: says what to do" "$ERR" "Try 'hostpin --help'."
 hp_has "unknown command: lists every command" "$ERR" \
-    "Commands: pin, fetch, check, audit, suggest, lint, status, enable, disable, import, index."
+    "Commands: pin, fetch, check, audit, suggest, lint, status, log, ps, enable, disable, import, index."
 hp_expect "unknown global option" 64 "unknown option '--frob'" \
     "$HOSTPIN" --frob
 hp_expect "help for an unknown command" 64 "no command 'frob'" \

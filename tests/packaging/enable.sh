@@ -20,6 +20,8 @@ hp_start_servers "$P"
 PINS=$W/pins.conf
 hp_pins "$PINS" pinned.test "$(hp_pin_of "$P/ginter.pem")"
 
+moddir=$(hp_openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')
+
 enable() { hp_run "$HOSTPIN" enable --pins "$PINS" --module "$MOD" "$@"; }
 disable() { hp_run "$HOSTPIN" disable "$@"; }
 # providers CNF: the active providers of `openssl list` under CNF.
@@ -79,6 +81,13 @@ hp_is "debian: mode kept" 640 "$(stat -c %a "$C")"
 hp_is "debian: default and hostpin active" "default hostpin " "$(providers "$C")"
 hp_has "debian: every added line is marked" "$(diff "$W/debian.orig" "$C")" \
     "> # hostpin enable: the next line; hostpin disable removes it"
+hp_has "debian: Node.js checked too" "$OUT" \
+    "Node.js (nodejs_conf): active providers: default, hostpin"
+hp_has "debian: nodejs_conf wired to hostpin's providers" "$(cat "$C")" \
+    "# hostpin enable: the next line; hostpin disable removes it
+nodejs_conf = hostpin_nodejs"
+hp_has "debian: Node.js's section" "$(cat "$C")" "[hostpin_nodejs]
+providers = hostpin_providers"
 OPENSSL_CONF=$C hp_run "$HOSTPIN" status
 hp_is "debian: hostpin status says active" 0 "$RC"
 hp_has "debian: status verdict" "$OUT" "Status:         ACTIVE"
@@ -106,9 +115,93 @@ same "debian: still the original" "$W/debian.orig" "$C"
 OPENSSL_CONF=$C hp_run "$HOSTPIN" status
 hp_is "debian: status after disable: not active" 1 "$RC"
 
+# --- Files that have a nodejs_conf already. -----------------------------
+# with_node FILE INIT LINE...: Debian's file with `nodejs_conf = INIT`
+# after its openssl_conf line, and these lines at the end.
+with_node() {
+    local f=$1 init=$2
+    shift 2
+    sed "s/^openssl_conf = openssl_init\$/&\nnodejs_conf = $init/" \
+        "$HP_SRC/tests/packaging/debian-openssl.cnf" >"$f"
+    printf '%s\n' "$@" >>"$f"
+}
+# Its own initialisation and provider list: hostpin joins that list.
+C=$W/node-own.cnf
+with_node "$C" node_init "" "[node_init]" "providers = node_providers" \
+    "[node_providers]" "default = node_default" "legacy = node_legacy" \
+    "[node_default]" "activate = 1" "[node_legacy]" "activate = 1"
+cp "$C" "$W/node-own.orig"
+if [ -f "$moddir/legacy.so" ]; then
+    enable --openssl-cnf "$C"
+    hp_is "own nodejs_conf: enable exits 0" 0 "$RC"
+    hp_has "own nodejs_conf: its providers kept, hostpin added" "$OUT" \
+        "Node.js (nodejs_conf): active providers: default, legacy, hostpin"
+    hp_has "own nodejs_conf: hostpin in Node's list" "$(cat "$C")" \
+        "legacy = node_legacy
+# hostpin enable: the next line; hostpin disable removes it
+hostpin = hostpin_sect"
+    hp_lacks "own nodejs_conf: no second nodejs_conf" "$(cat "$C")" \
+        "nodejs_conf = hostpin_nodejs"
+    only_added "own nodejs_conf: nothing but added lines" "$W/node-own.orig" "$C"
+    disable --openssl-cnf "$C"
+    hp_is "own nodejs_conf: disable exits 0" 0 "$RC"
+    same "own nodejs_conf: restored byte for byte" "$W/node-own.orig" "$C"
+fi
+# Its own initialisation without providers (the implicit default): it
+# gets hostpin's list, default and hostpin.
+C=$W/node-bare.cnf
+with_node "$C" node_init "" "[node_init]" "# no providers here"
+cp "$C" "$W/node-bare.orig"
+enable --openssl-cnf "$C"
+hp_is "nodejs_conf without providers: enable exits 0" 0 "$RC"
+hp_has "nodejs_conf without providers: default and hostpin" "$OUT" \
+    "Node.js (nodejs_conf): active providers: default, hostpin"
+hp_has "nodejs_conf without providers: the list added there" "$(cat "$C")" \
+    "# no providers here
+# hostpin enable: the next line; hostpin disable removes it
+providers = hostpin_providers"
+disable --openssl-cnf "$C"
+same "nodejs_conf without providers: restored byte for byte" "$W/node-bare.orig" "$C"
+# The same initialisation as openssl_conf: wiring that one is enough.
+C=$W/node-shared.cnf
+with_node "$C" openssl_init
+cp "$C" "$W/node-shared.orig"
+enable --openssl-cnf "$C"
+hp_is "shared nodejs_conf: enable exits 0" 0 "$RC"
+hp_has "shared nodejs_conf: Node.js pinned" "$OUT" \
+    "Node.js (nodejs_conf): active providers: default, hostpin"
+hp_lacks "shared nodejs_conf: no section of its own" "$(cat "$C")" "hostpin_nodejs"
+disable --openssl-cnf "$C"
+same "shared nodejs_conf: restored byte for byte" "$W/node-shared.orig" "$C"
+# A nodejs_conf naming a section the file does not have: refused.
+C=$W/node-missing.cnf
+with_node "$C" nowhere_init
+cp "$C" "$W/node-missing.orig"
+enable --openssl-cnf "$C"
+hp_is "nodejs_conf to nowhere: refused" 1 "$RC"
+hp_has "nodejs_conf to nowhere: says why" "$ERR" "nowhere_init"
+same "nodejs_conf to nowhere: untouched" "$W/node-missing.orig" "$C"
+# Enabled before Node.js was wired (openssl_conf only): enabling again
+# adds Node.js, and disable still gives the first file back.
+C=$W/node-upgrade.cnf
+cp "$HP_SRC/tests/packaging/debian-openssl.cnf" "$C"
+enable --openssl-cnf "$C"
+# What enable wrote before: without the nodejs_conf line and its section.
+sed -e '/^# hostpin enable: the next line/{N;/\nnodejs_conf = hostpin_nodejs$/d}' \
+    -e '/^\[hostpin_nodejs\]$/,/^$/d' "$C" >"$W/node-upgrade.old"
+cp "$W/node-upgrade.old" "$C"
+rm -f "$C.hostpin-bak"
+OPENSSL_CONF=$C hp_run "$HOSTPIN" status
+hp_has "old enablement: Node.js not covered" "$OUT" "Node.js:        NOT covered"
+enable --openssl-cnf "$C"
+hp_is "old enablement: enable exits 0" 0 "$RC"
+hp_has "old enablement: Node.js wired now" "$(cat "$C")" "nodejs_conf = hostpin_nodejs"
+disable --openssl-cnf "$C"
+same "old enablement: disable gives Debian's file back" \
+    "$HP_SRC/tests/packaging/debian-openssl.cnf" "$C"
+
 # --- Providers listed; default listed but not activated (it was only
 # the implicit fallback), legacy activated. -------------------------------
-moddir=$(hp_openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')
 C=$W/listed.cnf
 {
     echo "openssl_conf = openssl_init"
@@ -254,6 +347,8 @@ cp "$W/byhand.cnf" "$W/byhand.orig"
 enable --openssl-cnf "$W/byhand.cnf"
 hp_is "by hand: enable exits 0" 0 "$RC"
 hp_has "by hand: says it is listed already" "$OUT" "already lists hostpin"
+hp_has "by hand: says Node.js is not covered" "$OUT" \
+    "Node.js reads only the section nodejs_conf names"
 same "by hand: untouched by enable" "$W/byhand.orig" "$W/byhand.cnf"
 disable --openssl-cnf "$W/byhand.cnf"
 hp_is "by hand: disable refuses" 1 "$RC"
