@@ -273,9 +273,10 @@ static int view_anchors(struct hp_index_st *ix, const struct hp_idx_rule *rec,
         !get_pins(ix, rec->apins, rec->napins, r->anchor_pins))
         return 0;
     r->nanchor_pins = rec->napins;
-    c = calloc(1, sizeof(*c) + rec->nanchors * sizeof(c->v[0]));
-    if ((r->anchors = c) == NULL)
+    if ((c = calloc(1, sizeof(*c) + rec->nanchors * sizeof(c->v[0]))) ==
+        NULL)
         return 0;
+    r->anchors = c; /* freed with the view, even if filled only in part */
     for (k = 0; k < rec->nanchors; k++) {
         struct hp_idx_anchor an;
         char file[4096];

@@ -110,11 +110,12 @@ static int refuse(X509_STORE_CTX *ctx, int reason, const char *msg)
 {
     static const char more[] = " [...] (the whole message: syslog, "
                                "hostpin log)";
+    static const char where[] = " (the same in syslog: hostpin log)";
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
     size_t len = strlen(msg);
 
-    if (len < HP_ERR_ROOM)
-        HP_RAISE(reason, "%s", msg);
+    if (len + sizeof(where) <= HP_ERR_ROOM)
+        HP_RAISE(reason, "%s%s", msg, where);
     else
         HP_RAISE(reason, "%.*s%s", (int)(HP_ERR_ROOM - sizeof(more)), msg,
                  more);

@@ -45,11 +45,15 @@ struct hp_provctx_st {
 static struct hp_provctx_st provctxs[HP_MAX_HANDLES];
 
 static const OSSL_ITEM reason_strings[] = {
-    { HP_R_PIN_MISMATCH, "certificate chain does not match pins" },
-    { HP_R_PINS_FILE, "pins file unusable" },
+    /* Programs that print only the reason (curl) still say where the
+     * whole message is. */
+    { HP_R_PIN_MISMATCH, "certificate chain does not match pins (see "
+                         "hostpin log)" },
+    { HP_R_PINS_FILE, "pins file unusable (see hostpin log)" },
     { HP_R_INTERNAL, "internal error" },
-    { HP_R_DENIED, "certificate chain contains a denied key" },
-    { HP_R_POLICY, "certificate chain breaks the policy" },
+    { HP_R_DENIED, "certificate chain contains a denied key (see hostpin "
+                   "log)" },
+    { HP_R_POLICY, "certificate chain breaks the policy (see hostpin log)" },
     { HP_R_STORE_URI, "not in the pin store" },
     { HP_R_CORE, "hostpin installation incomplete" },
     { 0, NULL }
