@@ -356,40 +356,45 @@ int hp_conf_untrusted(const char *why)
     return why == trust_why;
 }
 
-/* Every certificate of a PEM or DER file (bundles too) pins the rule; the
- * certificates are kept for the pin store (certs_dir.c). */
-static int add_cert_file(struct loader *ld, const config_setting_t *s,
-                         struct hp_rule_st *r, size_t *cap, const char *file)
+/* `certs` or `anchors` (anchor): a list of certificate files, relative to
+ * the pins file's folder, each read into the rule (certs_dir.c). */
+static int load_cert_list(struct loader *ld, const config_setting_t *s,
+                          struct hp_rule_st *r, size_t *cap, int anchor)
 {
-    char path[1024];
-    const char *why = NULL;
+    const char *what = anchor ? "anchor" : "certificate";
+    size_t i, n;
 
-    if (file[0] != '/' && ld->basedir != NULL)
-        snprintf(path, sizeof(path), "%s/%s", ld->basedir, file);
-    else
-        snprintf(path, sizeof(path), "%s", file);
-    if (hp_certs_add_file(r, cap, path, 0, &why) > 0)
-        return 1;
-    SET_ERR(ld, s, "certificate file \"%s\": %s", path, why);
-    return 0;
-}
+    if (!hp_load_is_list(s) || (anchor && config_setting_length(s) == 0)) {
+        SET_ERR(ld, s, "'%s' must be a list of %s: %s = [ \"%s\" ];",
+                anchor ? "anchors" : "certs",
+                anchor ? "certificate file names" : "file names",
+                anchor ? "anchors" : "certs",
+                anchor ? "/etc/hostpin/ca.pem" : "/etc/hostpin/certs/a.pem");
+        return 0;
+    }
+    n = (size_t)config_setting_length(s);
+    for (i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        const char *file, *why = NULL;
+        char path[1024];
 
-/* An anchor file: `certs` path rules; every certificate self-signed. */
-static int add_anchor_file(struct loader *ld, const config_setting_t *s,
-                           struct hp_rule_st *r, size_t *cap,
-                           const char *file)
-{
-    char path[1024];
-    const char *why = NULL;
-
-    if (file[0] != '/' && ld->basedir != NULL)
-        snprintf(path, sizeof(path), "%s/%s", ld->basedir, file);
-    else
-        snprintf(path, sizeof(path), "%s", file);
-    if (hp_anchors_add_file(r, cap, path, &why) > 0)
-        return 1;
-    SET_ERR(ld, s, "anchor file \"%s\": %s", path, why);
-    return 0;
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            SET_ERR(ld, e, "%s %zu of host \"%s\" is not a file name in "
+                           "double quotes", what, i + 1, r->host);
+            return 0;
+        }
+        file = config_setting_get_string(e);
+        if (file[0] != '/' && ld->basedir != NULL)
+            snprintf(path, sizeof(path), "%s/%s", ld->basedir, file);
+        else
+            snprintf(path, sizeof(path), "%s", file);
+        if ((anchor ? hp_anchors_add_file(r, cap, path, &why)
+                    : hp_certs_add_file(r, cap, path, 0, &why)) <= 0) {
+            SET_ERR(ld, e, "%s file \"%s\": %s", what, path, why);
+            return 0;
+        }
+    }
+    return 1;
 }
 
 static int cmp_digest(const void *a, const void *b)
@@ -533,46 +538,12 @@ static int load_host(struct loader *ld, const config_setting_t *h)
                 goto oom;
         }
     }
-    if ((s = config_setting_get_member(h, "certs")) != NULL) {
-        if (!hp_load_is_list(s)) {
-            SET_ERR(ld, s, "'certs' must be a list of file names: certs = "
-                           "[ \"/etc/hostpin/certs/a.pem\" ];");
-            return 0;
-        }
-        n = (size_t)config_setting_length(s);
-        for (i = 0; i < n; i++) {
-            const config_setting_t *e = config_setting_get_elem(s,
-                                                                (unsigned)i);
-
-            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-                SET_ERR(ld, e, "certificate %zu of host \"%s\" is not a "
-                               "file name in double quotes", i + 1, r->host);
-                return 0;
-            }
-            if (!add_cert_file(ld, e, r, &cap, config_setting_get_string(e)))
-                return 0;
-        }
-    }
+    if ((s = config_setting_get_member(h, "certs")) != NULL &&
+        !load_cert_list(ld, s, r, &cap, 0))
+        return 0;
     if ((s = config_setting_get_member(h, "anchors")) != NULL) {
-        if (!hp_load_is_list(s) || config_setting_length(s) == 0) {
-            SET_ERR(ld, s, "'anchors' must be a list of certificate file "
-                           "names: anchors = [ \"/etc/hostpin/ca.pem\" ];");
+        if (!load_cert_list(ld, s, r, &cap, 1))
             return 0;
-        }
-        n = (size_t)config_setting_length(s);
-        for (i = 0; i < n; i++) {
-            const config_setting_t *e = config_setting_get_elem(s,
-                                                                (unsigned)i);
-
-            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-                SET_ERR(ld, e, "anchor %zu of host \"%s\" is not a file "
-                               "name in double quotes", i + 1, r->host);
-                return 0;
-            }
-            if (!add_anchor_file(ld, e, r, &cap,
-                                 config_setting_get_string(e)))
-                return 0;
-        }
         qsort(r->anchor_pins, r->nanchor_pins, HP_DIGEST_LEN, cmp_digest);
     }
     if ((s = config_setting_get_member(h, "system_roots")) != NULL) {
