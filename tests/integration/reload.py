@@ -6,10 +6,10 @@ edited: hostpin must pick up changes without a restart.
 usage: reload.py GPORT IPORT CAFILE PINSFILE GENUINE_PIN IMPOSTOR_PIN
 """
 import os
-import socket
-import ssl
 import sys
 import time
+
+from reach import reach as reach_as
 
 gport, iport, cafile, pins, gpin, ipin = (int(sys.argv[1]), int(sys.argv[2]),
                                           *sys.argv[3:7])
@@ -18,13 +18,7 @@ checks = 0
 
 
 def reach(port):
-    ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        try:
-            with ctx.wrap_socket(s, server_hostname="pinned.test"):
-                return True
-        except ssl.SSLError:
-            return False
+    return reach_as(port, cafile)
 
 
 def state():

@@ -26,27 +26,16 @@ hp_settle "$HP_WORK/main.conf"
 hp_cnf "$HP_WORK/dropin.cnf" "$HP_WORK/main.conf"
 OPENSSL_CONF=$HP_WORK/dropin.cnf timeout 120 python3 - "$GPORT" "$IPORT" "$PKI/bundle.pem" \
     "$HP_WORK/pins.d" "$(hp_pin_of "$PKI/ginter.pem")" "$(hp_pin_of "$PKI/iroot.pem")" <<'PY'
-import os, socket, ssl, sys, time
+import os, sys
+sys.path.insert(0, os.environ["HP_SRC"] + "/tests/integration")
+from reach import wait_for as wait
 gport, iport, cafile, d, gpin, ipin = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:7]
-def reach(port):
-    ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        try:
-            with ctx.wrap_socket(s, server_hostname="pinned.test"):
-                return True
-        except ssl.SSLError:
-            return False
 def put(name, pin):
     with open(os.path.join(d, name + ".tmp"), "w") as f:
         f.write(f'hosts = ( {{ host = "pinned.test"; pins = [ "sha256/{pin}" ]; }} );\n')
     os.rename(os.path.join(d, name + ".tmp"), os.path.join(d, name))
 def wait_for(want):
-    end = time.monotonic() + 10
-    while time.monotonic() < end:
-        if (reach(gport), reach(iport)) == want:
-            return True
-        time.sleep(0.2)
-    return False
+    return wait(want, gport, iport, cafile, 10)
 fails = 0
 for desc, action, want in (
         ("drop-in added", lambda: put("a.conf", gpin), (True, False)),
@@ -69,23 +58,12 @@ hp_settle "$HP_WORK/key.pem" "$HP_WORK/certs.conf"
 hp_cnf "$HP_WORK/certs.cnf" "$HP_WORK/certs.conf"
 OPENSSL_CONF=$HP_WORK/certs.cnf timeout 120 python3 - "$GPORT" "$IPORT" "$PKI/bundle.pem" \
     "$HP_WORK/key.pem" "$PKI/iroot.pem" "$PKI/ginter.pem" <<'PY'
-import shutil, socket, ssl, sys, time
+import os, shutil, sys
+sys.path.insert(0, os.environ["HP_SRC"] + "/tests/integration")
+from reach import wait_for as wait
 gport, iport, cafile, key, iroot, ginter = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:7]
-def reach(port):
-    ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        try:
-            with ctx.wrap_socket(s, server_hostname="pinned.test"):
-                return True
-        except ssl.SSLError:
-            return False
 def wait_for(want):
-    end = time.monotonic() + 15
-    while time.monotonic() < end:
-        if (reach(gport), reach(iport)) == want:
-            return True
-        time.sleep(0.2)
-    return False
+    return wait(want, gport, iport, cafile, 15)
 fails = 0
 for desc, src, want in (("pinned by the certs file", None, (True, False)),
                         ("certs file rewritten in place", iroot, (False, True)),

@@ -16,12 +16,14 @@ was admitted and the genuine server was reached, 1 otherwise.
 """
 import os
 import random
-import socket
-import ssl
 import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+from reach import reach as reach_as  # noqa: E402
 
 pins, cnf, cafile = sys.argv[1:4]
 gport, iport, fport = (int(a) for a in sys.argv[4:7])
@@ -72,13 +74,7 @@ def fresh():
 
 
 def reach(port):
-    ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        try:
-            with ctx.wrap_socket(s, server_hostname="pinned.test"):
-                return True
-        except ssl.SSLError:
-            return False
+    return reach_as(port, cafile)
 
 
 def long_running():
