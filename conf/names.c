@@ -106,14 +106,56 @@ int hp_name_clean(const char *in, size_t len, char out[HP_NAME_MAX])
     return (int)(b - a);
 }
 
+/* The common case, a host name in lower case, told in one pass without
+ * copying: letters, digits, '-' and '_' in labels of 1 to 63, at most one
+ * trailing dot, a letter in the last label (so not an IPv4 address).  0
+ * means "ask hp_name_usable". */
+static int plain_host(const char *s)
+{
+    size_t i, label = 0;
+    int letter = 0, last = 0; /* last: the label before a dot had one */
+
+    for (i = 0; s[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '.') {
+            if (label == 0 || label > 63)
+                return 0;
+            last = letter;
+            letter = 0;
+            label = 0;
+            continue;
+        }
+        if ((c >= 'a' && c <= 'z') || c == '_')
+            letter = 1;
+        else if (!((c >= '0' && c <= '9') || c == '-'))
+            return 0;
+        label++;
+    }
+    if (label == 0) /* "" or a trailing dot, after a good label */
+        return i >= 2 && last && i - 1 <= 253;
+    return label <= 63 && letter && i <= 253;
+}
+
 void hp_names_given(struct hp_names_st *nm, const char *name, int sni)
 {
     char clean[HP_NAME_MAX], norm[HP_NAME_MAX];
-    size_t len;
+    size_t len, i;
     int n, is_ip;
 
-    if (name == NULL || (len = strlen(name)) == 0)
+    if (name == NULL || *name == '\0')
         return;
+    /* The same name twice (SNI and the host to verify, usually) decides
+     * no differently from once. */
+    for (i = 0; i < nm->n; i++)
+        if (strcmp(nm->v[i], name) == 0)
+            return;
+    if (plain_host(name)) {
+        nm->usable = 1;
+        push(nm, name);
+        return;
+    }
+    len = strlen(name);
     if (hp_name_usable(name, len)) {
         /* An IP address is no server name (RFC 6066 3), yet stunnel
          * sends the address it connects to as one, then checks another

@@ -30,6 +30,7 @@ const struct hp_core_api_st *HP_CORE_INIT_FN(const struct hp_stub_api_st *s)
         return NULL;
     stub = s;
     hp_chain_use_cache(s->cache_idx);
+    hp_state_anchors_flag(s->anchors);
     hp_state_configure(s->pins, s->on_error);
     return &api;
 }

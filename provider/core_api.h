@@ -65,7 +65,12 @@ struct hp_stub_api_st {
     /* Raise an error through a live provider instance. */
     void (*vraise)(const char *func, int line, int reason, const char *fmt,
                    va_list ap);
+    /* Does the pin set in force have anchors?  HP_ANCHORS_UNKNOWN until
+     * a set is loaded; the core keeps it current, so that a store's
+     * issuer lookup asks the core only when an anchor can come of it. */
+    _Atomic int *anchors;
 };
+enum { HP_ANCHORS_NONE = 0, HP_ANCHORS_SOME, HP_ANCHORS_UNKNOWN };
 
 /* Returned by the core. */
 struct hp_core_api_st {

@@ -4,6 +4,7 @@
 #define HOSTPIN_PROVIDER_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <syslog.h>
 
@@ -74,6 +75,8 @@ int hp_state_fail_open(void);
  * hp_pinset_ip_matters(set). */
 int hp_state_ip_matters(void);
 const char *hp_state_pins_path(void);
+/* Where to say whether the set in force has anchors (core_api.h). */
+void hp_state_anchors_flag(_Atomic int *flag);
 
 /* conn.c (core): what a verification knows of its connection, and its
  * names (the name rule, conf/names.c). */

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core_api.h"
 #include "hostpin.h"
 #include "hostpin_index.h"
 
@@ -44,6 +45,7 @@ static struct hp_sources_st last;       /* what the last load read */
 static _Atomic int last_unsettled;      /* ... while it was being written */
 static enum hp_index_state last_index = HP_INDEX_OK; /* said once */
 static char load_error[1200];
+static _Atomic int *anchors_flag; /* hostpin.so's (core_api.h) */
 
 /* The first provider activation in the process decides the settings. */
 void hp_state_configure(const char *pins, const char *on_error)
@@ -147,6 +149,11 @@ static void log_index(const struct hp_index_note_st *note,
                ps->nrules, settings.pins);
 }
 
+void hp_state_anchors_flag(_Atomic int *flag)
+{
+    anchors_flag = flag;
+}
+
 static void publish(struct hp_pinset_st *ps)
 {
     struct hp_pinset_st *old;
@@ -156,9 +163,15 @@ static void publish(struct hp_pinset_st *ps)
      * low and then holds the new set checks the set itself. */
     if (hp_pinset_ip_matters(ps))
         atomic_store(&ip_hint, 1);
+    /* Raised before the swap too: a lookup that sees "none" while a set
+     * with anchors comes in only misses them for that one chain. */
+    if (anchors_flag != NULL && ps->has_anchors)
+        atomic_store(anchors_flag, HP_ANCHORS_SOME);
     old = atomic_exchange(&current, ps);
     if (!hp_pinset_ip_matters(ps))
         atomic_store(&ip_hint, 0);
+    if (anchors_flag != NULL && !ps->has_anchors)
+        atomic_store(anchors_flag, HP_ANCHORS_NONE);
     if (old != NULL)
         HP_LOG(LOG_NOTICE, "reloaded %s: %zu hosts", settings.pins,
                ps->nrules);

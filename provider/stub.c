@@ -223,6 +223,8 @@ const struct hp_rare_st *hp_rare(void)
 
 /* An issuer the store does not have may be an anchor of the connection's
  * hosts (anchor.c); only then is the core asked, and loaded. */
+static _Atomic int anchors = HP_ANCHORS_UNKNOWN;
+
 static int store_get_issuer(X509 **issuer, X509_STORE_CTX *ctx, X509 *x)
 {
     const struct hp_rare_st *r = hp_rare();
@@ -231,7 +233,11 @@ static int store_get_issuer(X509 **issuer, X509_STORE_CTX *ctx, X509 *x)
 
     if (r == NULL)
         return 0;
+    /* Most lookups that miss are for a chain of a set with no anchors:
+     * no call into the core for those. */
     if ((ret = r->get1_issuer(issuer, ctx, x)) != 0 ||
+        atomic_load_explicit(&anchors, memory_order_relaxed) ==
+            HP_ANCHORS_NONE ||
         (c = hp_stub_core()) == NULL)
         return ret;
     return c->anchor_issuer(issuer, ctx, x);
@@ -552,6 +558,7 @@ static void first_load(void)
     stub_api.on_error = has_on_error ? set_on_error : NULL;
     stub_api.cache_idx = atomic_load(&cache_idx);
     stub_api.vraise = hp_prov_vraise;
+    stub_api.anchors = &anchors;
     permanent = 0;
     if ((c = attempt(r, core_error, sizeof(core_error))) != NULL)
         atomic_store_explicit(&core, c, memory_order_release);

@@ -59,14 +59,27 @@ static void usable_names(void **state)
         { "api..pinned.test", 0 },     { ".", 0 },
         { "..", 0 },                   { "a b.test", 0 },
         { "\xc3\xa9t\xc3\xa9.test", 0 }, { "*.pinned.test", 0 },
+        { "api.pinned.test.", 1 },     { "192.0.2.5.", 1 },
+        { "1.2.3.4.example", 1 },      { "a-b.c_d.e1", 1 },
+        { "-x.test", 1 },              { "x.", 1 },
     };
     char longest[254], too_long[255], label64[70];
     size_t i;
 
     (void)state;
-    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct hp_names_st nm;
+
         if (hp_name_usable(t[i].name, strlen(t[i].name)) != t[i].usable)
             fail_msg("\"%s\": usable should be %d", t[i].name, t[i].usable);
+        /* As a host to verify, the same verdict (the quick path too). */
+        hp_names_init(&nm);
+        hp_names_given(&nm, t[i].name, 0);
+        if (nm.usable != t[i].usable)
+            fail_msg("\"%s\" given: usable should be %d", t[i].name,
+                     t[i].usable);
+        hp_names_free(&nm);
+    }
     /* 253 bytes is the longest host name, in labels of at most 63. */
     memset(longest, 'a', 253);
     for (i = 63; i < 253; i += 64)
