@@ -496,7 +496,8 @@ static int run(struct log_st *lg)
         hp_cli_error("log", "reading the journal failed");
     for (i = 0; i < lg->nfiles; i++)
         read_file(lg, &lg->files[i]);
-    qsort(lg->v, lg->n, sizeof(*lg->v), by_time);
+    if (lg->n > 1)
+        qsort(lg->v, lg->n, sizeof(*lg->v), by_time);
     merge(lg);
     for (i = 0; i < lg->n; i++)
         total += !lg->v[i].gone && wanted(lg, &lg->v[i]);

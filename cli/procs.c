@@ -688,7 +688,8 @@ int hp_ps_scan(const long *pids, size_t npids, struct hp_ps_st *ps)
     }
     free(p);
     scan_free(&s);
-    qsort(ps->v, ps->n, sizeof(*ps->v), by_pid);
+    if (ps->n > 1) /* qsort wants a base, even for nothing */
+        qsort(ps->v, ps->n, sizeof(*ps->v), by_pid);
     return dir != NULL || npids > 0;
 }
 

@@ -249,7 +249,8 @@ static int installed(int json)
 
     from_path(&l);
     from_units(&l);
-    qsort(l.v, l.n, sizeof(*l.v), by_path);
+    if (l.n > 1)
+        qsort(l.v, l.n, sizeof(*l.v), by_path);
     for (i = 0; i < l.n; i++)
         uncovered += !l.v[i].covered;
     if (json) {

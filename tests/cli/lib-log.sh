@@ -51,7 +51,7 @@ hp_refuse() {
 # hp_log_clients: the clients this build can run (curl cannot run under
 # a preloaded ASan runtime).
 hp_log_clients() {
-    if hp_curl_usable && command -v curl >/dev/null; then echo curl; fi
+    if hp_cli_curl; then echo curl; fi
     printf '%s\n' python s_client
 }
 

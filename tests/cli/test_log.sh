@@ -135,7 +135,7 @@ hp_has "reports alone: the source" "$OUT" "\"source\": \"$W/reports.jsonl\""
 # --- A syslog file named on the command line; no log at all. -------------
 cp /var/log/auth.log "$W/copy.log"
 hp_run "$HOSTPIN" log --file "$W/copy.log" --program curl
-if hp_curl_usable && command -v curl >/dev/null; then
+if hp_cli_curl; then
     hp_has "--file: read" "$OUT" "  curl  refused  pinned.test"
 fi
 hp_expect "--file missing" 1 "cannot read $W/none.log" "$HOSTPIN" log --file "$W/none.log"
