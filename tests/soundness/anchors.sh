@@ -95,6 +95,9 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as s:
         print(e)
 ' "$2" "$3" 2>&1
 }
+# Programs linked with the system's libssl cannot load a module built for
+# another OpenSSL (scripts/openssl-versions.sh says HP_SYSTEM_CLIENTS=no).
+if [ "${HP_SYSTEM_CLIENTS:-yes}" = yes ]; then
 hp_is "Python, internal.test, default context: reached" ok "$(py "$CNF" "$SELF" internal.test)"
 hp_has "Python, other.test: refused as without hostpin" "$(py "$CNF" "$SELF" other.test)" \
     "self-signed certificate"
@@ -126,6 +129,7 @@ echo $r === false ? "refused" : "ok";' "$2" "$3" 2>&1
 else
     hp_fail "php is not installed (scripts/deps.sh installs php-cli)"
 fi
+fi
 
 # --- A private CA for the subdomains of corp.test --------------------------
 sc "private CA, web.corp.test: reached" "$CNF" "$WEB" web.corp.test 0
@@ -136,11 +140,16 @@ sc "private CA, web.corp.test without hostpin: refused" "$NOPIN" "$WEB" web.corp
     "unable to get local issuer certificate"
 # A client naming no host accepts any name of the certificate: trusted only
 # if all of them are in the anchor's scope.
-hp_nosni "$CNF" "$WEB" web.corp.test
-hp_is "no SNI, private CA certificate for web.corp.test alone: reached" 0 "$RC"
-hp_nosni "$CNF" "$MIXED" bank.test
-hp_is "no SNI, private CA certificate for web.corp.test and bank.test: refused" 1 "$RC"
-hp_has "... as without hostpin" "$OUT" "unable to get local issuer certificate"
+nosni() { # DESC PORT WANT_RC [TEXT]: s_client with no SNI, no host to verify
+    local rc=0
+    OPENSSL_CONF=$CNF timeout 20 openssl s_client -connect "127.0.0.1:$2" -noservername \
+        -verify_return_error -CAfile "$PKI/bundle.pem" </dev/null >"$HP_WORK/out" 2>&1 || rc=$?
+    hp_is "$1" "$3" "$rc"
+    [ -n "${4:-}" ] && hp_has "$1: says" "$(cat "$HP_WORK/out")" "$4"
+}
+nosni "no SNI, private CA certificate for web.corp.test alone: reached" "$WEB" 0
+nosni "no SNI, private CA certificate for web.corp.test and bank.test: refused" "$MIXED" 1 \
+    "unable to get local issuer certificate"
 sc "named web.corp.test, the certificate also for bank.test: reached" "$CNF" "$MIXED" web.corp.test 0
 
 # --- The pinned host of the other tests ------------------------------------
