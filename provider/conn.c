@@ -74,7 +74,7 @@ static void add_leaf_names(X509_STORE_CTX *ctx, const struct hp_pinset_st *ps,
         return;
     for (i = -1; (i = X509_NAME_get_index_by_NID(subj, NID_commonName, i)) >=
                  0;) {
-        ASN1_STRING *cn =
+        const ASN1_STRING *cn =
             X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i));
         unsigned char *u = NULL;
         int len = ASN1_STRING_to_UTF8(&u, cn);
