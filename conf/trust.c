@@ -81,69 +81,154 @@ static int folder_ok(const struct stat *st, const char *path, int exclusive,
                 exclusive ? "add files to it" : "replace the files in it");
 }
 
-/* Every folder from `dir` (resolved) up to the root. */
-static int real_chain_ok(const char *dir, int exclusive, char *why,
-                         size_t len)
-{
-    char real[PATH_MAX];
-    struct stat st;
-    char *slash;
-    int first = 1;
+/* Longest chain of symbolic links followed, as the kernel's (MAXSYMLINKS). */
+#define HP_TRUST_MAX_LINKS 40
 
-    if (realpath(dir, real) == NULL)
-        return fail(why, len, "not trusted: folder \"%s\": %s", dir,
-                    strerror(errno));
-    for (;;) {
-        if (stat(real, &st) != 0)
-            return fail(why, len, "not trusted: folder \"%s\": %s", real,
+/* Resolve `path` one name at a time, as the kernel does, checking every
+ * folder passed through from "/" down (a folder's parents are checked
+ * before it), every symbolic link met (its owner: the folder holding it
+ * was passed through, so is checked too) and then the way it leads, as a
+ * path of its own.  A link that others own, or one in a folder others may
+ * write, could be made to lead anywhere.  The object the path
+ * ends at goes in *end; with `folder`, it must be a folder others may not
+ * add to. */
+struct walk_bufs {
+    char cur[PATH_MAX], rest[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
+};
+
+static int walk_in(const char *path, int folder, struct stat *end, char *why,
+                   size_t len, struct walk_bufs *b);
+
+/* The path buffers on the heap: a verifying thread's stack may be
+ * small. */
+static int walk(const char *path, int folder, struct stat *end, char *why,
+                size_t len)
+{
+    struct walk_bufs *b = malloc(sizeof(*b));
+    int ok;
+
+    if (b == NULL)
+        return fail(why, len, "not trusted: out of memory");
+    ok = walk_in(path, folder, end, why, len, b);
+    free(b);
+    return ok;
+}
+
+static int walk_in(const char *path, int folder, struct stat *end, char *why,
+                   size_t len, struct walk_bufs *b)
+{
+    char *cur = b->cur, *rest = b->rest, *next = b->next,
+         *target = b->target;
+    struct stat st;
+    size_t links = 0;
+    char *p;
+
+    if (path[0] == '/') {
+        if (snprintf(rest, PATH_MAX, "%s", path) >= (int)PATH_MAX)
+            goto too_long;
+    } else {
+        /* getcwd names the folder with no link on the way. */
+        if (getcwd(cur, PATH_MAX) == NULL)
+            return fail(why, len, "not trusted: the current folder: %s",
                         strerror(errno));
-        if (!folder_ok(&st, real, first && exclusive, why, len))
-            return 0;
-        first = 0;
-        if ((slash = strrchr(real, '/')) == NULL || slash == real) {
-            if (real[1] == '\0')
-                return 1;
-            real[1] = '\0'; /* then "/" itself */
+        if (snprintf(rest, PATH_MAX, "%s/%s", cur, path) >=
+            (int)PATH_MAX)
+            goto too_long;
+    }
+    strcpy(cur, "/");
+    if (lstat(cur, &st) != 0)
+        return fail(why, len, "not trusted: \"/\": %s", strerror(errno));
+    if (!folder_ok(&st, cur, 0, why, len))
+        return 0;
+    *end = st;
+    p = rest;
+    for (;;) {
+        char *name, *slash;
+        size_t n;
+        int last;
+
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        name = p;
+        if ((slash = strchr(p, '/')) != NULL) {
+            *slash = '\0';
+            p = slash + 1;
+        } else {
+            p += strlen(p);
+        }
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (strcmp(name, "..") == 0) {
+            /* cur has no link in it: its parent is the text before. */
+            char *s = strrchr(cur, '/');
+
+            if (s != NULL && s != cur)
+                *s = '\0';
+            else
+                strcpy(cur, "/");
+            if (lstat(cur, end) != 0)
+                return fail(why, len, "not trusted: folder \"%s\": %s",
+                            cur, strerror(errno));
             continue;
         }
-        *slash = '\0';
-    }
-}
+        n = strlen(cur);
+        if (snprintf(next, PATH_MAX, "%s%s%s", cur,
+                     n > 1 ? "/" : "", name) >= (int)PATH_MAX)
+            goto too_long;
+        if (lstat(next, &st) != 0)
+            return fail(why, len, "not trusted: \"%s\": %s", next,
+                        strerror(errno));
+        while (*p == '/')
+            p++;
+        last = *p == '\0';
+        if (S_ISLNK(st.st_mode)) {
+            ssize_t t;
 
-/* The symbolic links of the path as written (lstat, each prefix). */
-static int links_ok(const char *path, char *why, size_t len)
-{
-    char buf[PATH_MAX];
-    struct stat st;
-    size_t i, n = strlen(path);
-
-    if (n >= sizeof(buf))
-        return fail(why, len, "not trusted: path \"%.64s...\" is too long",
-                    path);
-    memcpy(buf, path, n + 1);
-    for (i = 1; i <= n; i++) {
-        if (i < n && buf[i] != '/')
+            if (!owner_ok(&st, "symbolic link", next, why, len))
+                return 0;
+            if (++links > HP_TRUST_MAX_LINKS)
+                return fail(why, len, "not trusted: \"%s\": too many "
+                            "symbolic links", path);
+            if ((t = readlink(next, target, PATH_MAX - 1)) < 0)
+                return fail(why, len, "not trusted: symbolic link \"%s\": "
+                            "%s", next, strerror(errno));
+            target[t] = '\0';
+            /* Where it leads, then what was left of the path. */
+            if (snprintf(next, PATH_MAX, "%s%s%s", target,
+                         last ? "" : "/", p) >= (int)PATH_MAX)
+                goto too_long;
+            memcpy(rest, next, strlen(next) + 1);
+            p = rest;
+            if (target[0] == '/') {
+                strcpy(cur, "/");
+                if (lstat(cur, end) != 0)
+                    return fail(why, len, "not trusted: \"/\": %s",
+                                strerror(errno));
+            }
             continue;
-        buf[i] = '\0';
-        if (lstat(buf, &st) == 0 && S_ISLNK(st.st_mode) &&
-            !owner_ok(&st, "symbolic link", buf, why, len))
+        }
+        memcpy(cur, next, strlen(next) + 1);
+        *end = st;
+        if (last)
+            break;
+        if (!S_ISDIR(st.st_mode))
+            return fail(why, len, "not trusted: \"%s\" is not a folder",
+                        cur);
+        if (!folder_ok(&st, cur, 0, why, len))
             return 0;
-        if (i < n)
-            buf[i] = '/';
     }
+    if (folder && (!S_ISDIR(end->st_mode) ||
+                   !folder_ok(end, cur, 1, why, len)))
+        return S_ISDIR(end->st_mode)
+                   ? 0
+                   : fail(why, len, "not trusted: \"%s\" is not a folder",
+                          cur);
     return 1;
-}
-
-static void dir_of(const char *path, char *out, size_t len)
-{
-    const char *slash = strrchr(path, '/');
-
-    if (slash == NULL)
-        snprintf(out, len, ".");
-    else if (slash == path)
-        snprintf(out, len, "/");
-    else
-        snprintf(out, len, "%.*s", (int)(slash - path), path);
+too_long:
+    return fail(why, len, "not trusted: path \"%.64s...\" is too long",
+                path);
 }
 
 int hp_trust_file_st(const struct stat *st, char *why, size_t len)
@@ -161,15 +246,20 @@ int hp_trust_file_st(const struct stat *st, char *why, size_t len)
 int hp_trust_file(const struct stat *st, const char *path, char *why,
                   size_t len)
 {
-    char dir[PATH_MAX];
+    struct stat end;
 
-    if (!hp_trust_file_st(st, why, len) || !links_ok(path, why, len))
+    if (!hp_trust_file_st(st, why, len) || !walk(path, 0, &end, why, len))
         return 0;
-    dir_of(path, dir, sizeof(dir));
-    return real_chain_ok(dir, 0, why, len);
+    /* The file read must be the one the checked path leads to. */
+    if (end.st_dev != st->st_dev || end.st_ino != st->st_ino)
+        return fail(why, len, "not trusted: \"%s\" was replaced while it "
+                    "was read", path);
+    return 1;
 }
 
 int hp_trust_folder(const char *path, char *why, size_t len)
 {
-    return links_ok(path, why, len) && real_chain_ok(path, 1, why, len);
+    struct stat end;
+
+    return walk(path, 1, &end, why, len);
 }

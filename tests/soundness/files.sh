@@ -79,6 +79,34 @@ hp_cnf "$HP_WORK/open.cnf" "$HP_WORK/open/pins.conf"
 refused "pins file in a folder everyone may write" "$HP_WORK/open.cnf" \
     "not trusted: folder \"$HP_WORK/open\" is writable by every user (mode 0777)"
 
+# --- Symbolic links: the way they lead is checked too --------------------
+ln -s "$D/pins.conf" "$D/alias.conf"
+hp_cnf "$HP_WORK/alias.cnf" "$D/alias.conf"
+admitted "a link to root's pins file, in root's folder" "$HP_WORK/alias.cnf"
+# Root's own link and file, but the file sits in a folder everyone may
+# write: whoever can write it can put another file there.
+ln -s "$HP_WORK/open/pins.conf" "$D/toopen.conf"
+hp_cnf "$HP_WORK/toopen.cnf" "$D/toopen.conf"
+refused "a link to a pins file in a folder everyone may write" "$HP_WORK/toopen.cnf" \
+    "not trusted: folder \"$HP_WORK/open\" is writable by every user (mode 0777)"
+# A folder on the way reached through a link that lies in such a folder:
+# etc/via -> open/lnk -> etc.  The second link could be made to lead
+# anywhere.
+ln -s "$D" "$HP_WORK/open/lnk"
+ln -s "$HP_WORK/open/lnk" "$D/via"
+hp_cnf "$HP_WORK/via.cnf" "$D/via/pins.conf"
+refused "a folder reached through a link in a folder everyone may write" "$HP_WORK/via.cnf" \
+    "not trusted: folder \"$HP_WORK/open\" is writable by every user (mode 0777)"
+# A link that nobody owns, in root's folder, to root's file.
+ln -s "$D/pins.conf" "$HP_WORK/nblink.conf"
+chown -h nobody "$HP_WORK/nblink.conf"
+hp_cnf "$HP_WORK/nblink.cnf" "$HP_WORK/nblink.conf"
+refused "a link owned by nobody" "$HP_WORK/nblink.cnf" \
+    "not trusted: symbolic link \"$HP_WORK/nblink.conf\" is owned by uid $NOBODY"
+hp_expect "lint says the same of a link's way" 1 \
+    "not trusted: folder \"$HP_WORK/open\" is writable by every user (mode 0777)" \
+    "$HOSTPIN" lint "$D/via/pins.conf"
+
 # --- An index planted beside the pins file in a sticky folder -------------
 S=$HP_WORK/sticky
 mkdir -p "$S"
@@ -149,6 +177,14 @@ chmod 775 "$D/certs.d"
 refused "a certs_dir its group may add to" "$HP_WORK/cdir.cnf" \
     "certs_dir: not trusted: folder \"$D/certs.d\" is writable by its group (mode 0775)"
 chmod 755 "$D/certs.d"
+# A certs_dir file that is a link out of the folder: the way it leads too.
+cp -p "$PKI/ginter.pem" "$HP_WORK/open/inter.pem"
+mv "$D/certs.d/pinned.test.pem" "$D/inter-kept.pem"
+ln -s "$HP_WORK/open/inter.pem" "$D/certs.d/pinned.test.pem"
+refused "a certs_dir file linked into a folder everyone may write" "$HP_WORK/cdir.cnf" \
+    "not trusted: folder \"$HP_WORK/open\" is writable by every user (mode 0777)"
+rm "$D/certs.d/pinned.test.pem"
+mv "$D/inter-kept.pem" "$D/certs.d/pinned.test.pem"
 # An anchor file is trusted as a certificate file is.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
     -subj "/CN=internal.test" -keyout "$D/self.key" -out "$D/self.pem" 2>/dev/null
