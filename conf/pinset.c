@@ -155,8 +155,10 @@ int hp_pinset_index(struct hp_pinset_st *ps)
 int hp_pinset_ip_matters(const struct hp_pinset_st *ps)
 {
     /* Deny pins and a policy for all connections apply whatever the
-     * names, and their messages name the connection. */
-    return ps == NULL || ps->nip > 0 || ps->ndeny > 0 ||
+     * names, and their messages name the connection.  An anchor is given
+     * only when every name has a rule listing it: an address the client
+     * asked for is one of those names. */
+    return ps == NULL || ps->nip > 0 || ps->has_anchors || ps->ndeny > 0 ||
            (ps->policy_all && ps->has_policy);
 }
 

@@ -151,12 +151,13 @@ out:
     return found;
 }
 
-int hp_anchor_given(const X509_STORE_CTX *ctx, const hp_digest spki)
+int hp_anchor_given(const X509_STORE_CTX *ctx, hp_digest spki)
 {
     int yes = given.ctx == ctx &&
-              given.leaf == X509_STORE_CTX_get0_cert(ctx) &&
-              memcmp(given.spki, spki, HP_DIGEST_LEN) == 0;
+              given.leaf == X509_STORE_CTX_get0_cert(ctx);
 
+    if (yes)
+        memcpy(spki, given.spki, HP_DIGEST_LEN);
     given.ctx = NULL;
     given.leaf = NULL;
     return yes;

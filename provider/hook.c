@@ -174,6 +174,34 @@ static int any_rule(const struct hp_pinset_st *ps, const struct hp_names_st *nm)
 
 static int check_chain(struct hp_conn_st *c, const struct hp_pinset_st *ps);
 
+/* A chain that ends at an anchor hostpin gave (anchor.c) stands only for
+ * names whose rules list it: checked again here, on the names the decision
+ * uses, and under the set now in force, whatever it holds (a reload since
+ * the chain was built may have taken the anchor away). */
+static int anchor_ok(struct hp_conn_st *c, const struct hp_pinset_st *ps)
+{
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(c->ctx);
+    int n = chain != NULL ? sk_X509_num(chain) : 0;
+    char pin[HP_PIN_STRLEN], msg[512];
+    hp_digest given, top;
+
+    if (!hp_anchor_given(c->ctx, given) || n == 0)
+        return 1;
+    if (!hp_chain_digest(sk_X509_value(chain, n - 1), top))
+        return refuse(c->ctx, HP_R_INTERNAL, "cannot digest a chain "
+                                             "certificate's public key");
+    if (memcmp(top, given, HP_DIGEST_LEN) != 0 ||
+        (ps != NULL &&
+         hp_anchor_covers(ps, c, top, (int64_t)time(NULL), NULL)))
+        return 1;
+    hp_pin_format(top, pin);
+    snprintf(msg, sizeof(msg), "certificate chain ends at the anchor %s, "
+             "which is trusted only for the hosts whose rules list it, not "
+             "for \"%s\"", pin, c->nm.n > 0 ? c->nm.v[0] : "(no name)");
+    HP_LOG(LOG_WARNING, "refused: %s", msg);
+    return refuse(c->ctx, HP_R_PIN_MISMATCH, msg);
+}
+
 /* Pin decision for a TLS client or a named verification; 1 = go on, 0 =
  * refused.  The pin set is held for the whole decision. */
 static int check_pins(struct hp_conn_st *c)
@@ -190,7 +218,7 @@ static int check_pins(struct hp_conn_st *c)
 
         hp_state_release(&ref);
         if (hp_state_fail_open())
-            return 1;
+            return anchor_ok(c, NULL);
         hp_state_error(why, sizeof(why));
         snprintf(msg, sizeof(msg), "pins file unusable, refusing "
                  "verification (on_error = fail-closed): %s", why);
@@ -208,9 +236,10 @@ static int check_pins(struct hp_conn_st *c)
     }
     /* Deny pins and a policy of scope "all" concern every connection;
      * otherwise only names with a rule cost more than a lookup. */
-    ok = !((c->nm.n > 0 && any_rule(ps, &c->nm)) || ps->ndeny > 0 ||
-           (ps->policy_all && ps->has_policy)) ||
-         check_chain(c, ps);
+    ok = anchor_ok(c, ps) &&
+         (!((c->nm.n > 0 && any_rule(ps, &c->nm)) || ps->ndeny > 0 ||
+            (ps->policy_all && ps->has_policy)) ||
+          check_chain(c, ps));
     hp_state_release(&ref);
     return ok;
 }
@@ -268,22 +297,6 @@ static int check_chain(struct hp_conn_st *c, const struct hp_pinset_st *ps)
         nd = 1;
     }
 #endif
-    /* A chain that ends at an anchor hostpin gave (anchor.c) stands only
-     * for names whose rules list it: checked again here, on the names
-     * the decision below uses. */
-    if (ps->has_anchors && nd > 0 && hp_anchor_given(ctx, info[nd - 1].spki) &&
-        !hp_anchor_covers(ps, c, info[nd - 1].spki, (int64_t)time(NULL),
-                          NULL)) {
-        char pin[HP_PIN_STRLEN];
-
-        hp_pin_format(info[nd - 1].spki, pin);
-        snprintf(msg, sizeof(msg), "certificate chain ends at the anchor %s, "
-                 "which is trusted only for the hosts whose rules list it, "
-                 "not for \"%s\"", pin, nm->n > 0 ? nm->v[0] : "(no name)");
-        HP_LOG(LOG_WARNING, "refused: %s", msg);
-        ok = refuse(ctx, HP_R_PIN_MISMATCH, msg);
-        goto out;
-    }
     hp_decide_chain(ps, nm->v, nm->n, info, nd, ps->has_policy,
                     (int64_t)time(NULL), &v);
     if (v.expired != NULL)

@@ -102,13 +102,13 @@ void hp_conn_free(struct hp_conn_st *c);
  * *issuer (the caller's reference) if an anchor of the connection's hosts
  * issued x and every name the client could accept has an enforced rule
  * listing it.  hp_anchor_covers says the latter (*report: a report-mode
- * rule that would have).  hp_anchor_given: was the anchor of key spki
- * given to this context's chain (and forget it)? */
+ * rule that would have).  hp_anchor_given: was an anchor given to this
+ * context's chain?  Then 1 with its key's digest in spki (and forgotten). */
 int hp_anchor_issuer(X509 **issuer, X509_STORE_CTX *ctx, const X509 *x);
 int hp_anchor_covers(const struct hp_pinset_st *ps, const struct hp_conn_st *c,
                      const hp_digest spki, int64_t now,
                      const struct hp_rule_st **report);
-int hp_anchor_given(const X509_STORE_CTX *ctx, const hp_digest spki);
+int hp_anchor_given(const X509_STORE_CTX *ctx, hp_digest spki);
 
 /* hook.c (core): decide on a built chain, then call `saved`. */
 int hp_hook_verify(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_fn saved);

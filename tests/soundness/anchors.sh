@@ -32,6 +32,7 @@ hp_issue "$A" deep corp "DNS:a.b.corp.test"
 hp_issue "$A" bank corp "DNS:bank.test"
 hp_issue "$A" mixed corp "DNS:web.corp.test,DNS:bank.test"
 hp_issue "$A" client corp "DNS:client.corp.test"
+hp_issue "$A" withip corp "DNS:x.corp.test,IP:127.0.0.1"
 cat "$PKI/gleaf.pem" "$PKI/ginter.pem" >"$PKI/gchain.pem"
 
 cat >"$HP_WORK/pins.conf" <<EOT
@@ -65,6 +66,8 @@ serve bank "$A/bank.pem" "$A/bank.key"
 BANK=$PORT
 serve mixed "$A/mixed.pem" "$A/mixed.key"
 MIXED=$PORT
+serve withip "$A/withip.pem" "$A/withip.key"
+WITHIP=$PORT
 
 # sc DESC CNF PORT NAME WANT_RC [TEXT]: s_client with the system's roots
 # and the test roots (but never the anchors), naming NAME.
@@ -103,6 +106,8 @@ hp_has "Python, other.test: refused as without hostpin" "$(py "$CNF" "$SELF" oth
     "self-signed certificate"
 hp_has "Python, internal.test, without hostpin: refused" "$(py "$NOPIN" "$SELF" internal.test)" \
     "self-signed certificate"
+hp_has "Python, server_hostname 127.0.0.1, private CA certificate naming it: refused" \
+    "$(py "$CNF" "$WITHIP" 127.0.0.1)" "unable to get local issuer certificate"
 if hp_curl_usable && command -v curl >/dev/null; then
     for n in internal.test other.test; do
         rc=0
@@ -114,6 +119,9 @@ if hp_curl_usable && command -v curl >/dev/null; then
             hp_is "curl https://other.test/ (same certificate): refused (60)" 60 "$rc"
         fi
     done
+    rc=0
+    OPENSSL_CONF=$CNF curl -s -o /dev/null "https://127.0.0.1:$WITHIP/" || rc=$?
+    hp_is "curl https://127.0.0.1/, private CA certificate naming it: refused (60)" 60 "$rc"
 fi
 if [[ ${LD_PRELOAD:-} == *libasan* ]]; then
     echo "# PHP left out: its opcache.so cannot load under a preloaded ASan runtime"
@@ -151,6 +159,35 @@ nosni "no SNI, private CA certificate for web.corp.test alone: reached" "$WEB" 0
 nosni "no SNI, private CA certificate for web.corp.test and bank.test: refused" "$MIXED" 1 \
     "unable to get local issuer certificate"
 sc "named web.corp.test, the certificate also for bank.test: reached" "$CNF" "$MIXED" web.corp.test 0
+# The SNI and the host to verify are both names the client could accept
+# the certificate for: each must be in scope.
+mixed() { # DESC SNI HOST
+    local rc=0
+    OPENSSL_CONF=$CNF timeout 20 openssl s_client -connect "127.0.0.1:$MIXED" -servername "$2" \
+        -verify_hostname "$3" -verify_return_error -CAfile "$PKI/bundle.pem" \
+        </dev/null >"$HP_WORK/out" 2>&1 || rc=$?
+    hp_is "$1" 1 "$rc"
+    hp_has "$1: says" "$(cat "$HP_WORK/out")" "unable to get local issuer certificate"
+}
+mixed "SNI bank.test, host to verify web.corp.test: refused" bank.test web.corp.test
+mixed "SNI web.corp.test, host to verify bank.test: refused" web.corp.test bank.test
+# An address the client asks for is a name too: the private CA signed a
+# certificate for x.corp.test and 127.0.0.1, and 127.0.0.1 has no rule
+# listing it.
+ipc() { # DESC ARGS...: s_client asking for the address 127.0.0.1
+    local rc=0 d=$1
+    shift
+    OPENSSL_CONF=$CNF timeout 20 openssl s_client -connect "127.0.0.1:$WITHIP" "$@" \
+        -verify_ip 127.0.0.1 -verify_return_error -CAfile "$PKI/bundle.pem" \
+        </dev/null >"$HP_WORK/out" 2>&1 || rc=$?
+    hp_is "$d" 1 "$rc"
+    hp_has "$d: says" "$(cat "$HP_WORK/out")" "unable to get local issuer certificate"
+}
+ipc "address 127.0.0.1, no SNI, private CA certificate that also names it: refused" -noservername
+ipc "address 127.0.0.1, SNI x.corp.test: refused" -servername x.corp.test
+sc "x.corp.test by name, the same certificate: reached" "$CNF" "$WITHIP" x.corp.test 0
+nosni "no SNI, private CA certificate for x.corp.test and 127.0.0.1: refused" "$WITHIP" 1 \
+    "unable to get local issuer certificate"
 
 # --- The pinned host of the other tests ------------------------------------
 sc "pinned.test beside anchors, genuine: reached" "$CNF" "$GPORT" pinned.test 0
