@@ -23,7 +23,7 @@
 #include <string.h>
 
 #define HP_IDX_MAGIC "HPINDEX\0"
-#define HP_IDX_VERSION 6u
+#define HP_IDX_VERSION 7u /* 7: IPv4-mapped IPv6 hosts kept as IPv4 */
 #define HP_IDX_BOM 0x01020304u
 #define HP_IDX_BLOCK_SHIFT 12u
 #define HP_IDX_BLOCK (1u << HP_IDX_BLOCK_SHIFT)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Normalising names of a connection and of pins-file entries. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "hostpin_conf.h"
@@ -25,7 +26,11 @@ static int normalize_ip(const char *in, size_t len, char out[HP_NAME_MAX])
             return -1;
     } else if (memchr(tmp, ':', len) != NULL &&
                inet_pton(AF_INET6, tmp, addr) == 1) {
-        if (inet_ntop(AF_INET6, addr, out, HP_NAME_MAX) == NULL)
+        /* ::ffff:a.b.c.d is the IPv4 address a.b.c.d, reached through a
+         * dual-stack socket: the same host, so the same rule. */
+        if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)
+                ? inet_ntop(AF_INET, addr + 12, out, HP_NAME_MAX) == NULL
+                : inet_ntop(AF_INET6, addr, out, HP_NAME_MAX) == NULL)
             return -1;
     } else {
         return -1;

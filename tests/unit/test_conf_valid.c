@@ -154,8 +154,10 @@ static void ip_hosts(void **state)
     assert_null(exact(ps, "0:0:0:0:0:0:0:1"));
     assert_non_null(r = exact(ps, "2001:db8::a"));
     assert_true(r->is_ip);
-    assert_non_null(r = exact(ps, "::ffff:192.0.2.7"));
+    /* An IPv4-mapped IPv6 address is kept as the IPv4 address. */
+    assert_non_null(r = exact(ps, "192.0.2.7"));
     assert_true(r->is_ip);
+    assert_null(exact(ps, "::ffff:192.0.2.7"));
     hp_pinset_free(ps);
 }
 

@@ -221,8 +221,15 @@ static void names_normalised(void **state)
     assert_int_equal(v.outcome, HP_FAIL);
     v = DECIDE(N("Api.WILD.example."), C(4));
     assert_int_equal(v.outcome, HP_PASS);
+    /* An IPv4-mapped IPv6 address is that IPv4 address (a dual-stack
+     * socket reaches the same host). */
     v = DECIDE(N("[::ffff:192.0.2.1]"), C(10));
-    assert_int_equal(v.outcome, HP_UNPINNED); /* v4-mapped is another IP */
+    assert_int_equal(v.outcome, HP_FAIL);
+    assert_string_equal(v.rule->host, "192.0.2.1");
+    v = DECIDE(N("::FFFF:c000:201"), C(10));
+    assert_int_equal(v.outcome, HP_FAIL);
+    v = DECIDE(N("::ffff:192.0.2.2"), C(10));
+    assert_int_equal(v.outcome, HP_UNPINNED);
     v = DECIDE(N("", "enforced example", "enforced.example\n"), C(10));
     assert_int_equal(v.outcome, HP_UNPINNED);
     v = DECIDE(N("x\x01.wild.example"), C(10));

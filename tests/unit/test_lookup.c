@@ -159,9 +159,14 @@ static void normalize(void **state)
     assert_int_equal(hp_name_normalize("0:0:0:0:0:0:0:1", 15, out, &is_ip),
                      3);
     assert_string_equal(out, "::1");
+    /* IPv4-mapped: the IPv4 address itself */
     assert_int_equal(hp_name_normalize("::FFFF:192.0.2.1", 16, out, &is_ip),
-                     16);
-    assert_string_equal(out, "::ffff:192.0.2.1");
+                     9);
+    assert_string_equal(out, "192.0.2.1");
+    assert_int_equal(is_ip, 1);
+    assert_int_equal(hp_name_normalize("[::ffff:c000:201]", 17, out, &is_ip),
+                     9);
+    assert_string_equal(out, "192.0.2.1");
     assert_int_equal(is_ip, 1);
     assert_int_equal(hp_name_normalize("192.0.2.1", 9, out, &is_ip), 9);
     assert_int_equal(is_ip, 1);
