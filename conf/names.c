@@ -9,6 +9,7 @@
  * name it certifies, so every one of those names, and the peer's address,
  * decides: each that has a rule must pass. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,6 +191,11 @@ void hp_names_add_ip(struct hp_names_st *nm, const unsigned char *addr,
 {
     char text[INET6_ADDRSTRLEN];
 
+    /* An IPv4-mapped IPv6 address is that IPv4 address (name.c). */
+    if (len == 16 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)) {
+        addr += 12;
+        len = 4;
+    }
     if ((len == 4 || len == 16) &&
         inet_ntop(len == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text)))
         push_copy(nm, text, strlen(text));
@@ -201,19 +207,31 @@ struct child_arg {
 
 static void add_child(const struct hp_rule_st *r, void *arg)
 {
-    push(((struct child_arg *)arg)->nm, r->host);
+    struct hp_names_st *nm = ((struct child_arg *)arg)->nm;
+
+    /* A damaged index whose pins file no longer loads cannot name the
+     * rules: the names are incomplete, and the caller refuses. */
+    if (r->host == NULL || r->host[0] == '\0')
+        nm->incomplete = 1;
+    else
+        push(nm, r->host);
 }
 
 void hp_names_add_cert_dns(struct hp_names_st *nm,
                            const struct hp_pinset_st *ps, const char *s,
                            size_t len)
 {
-    const char *dot = memchr(s, '.', len);
-    size_t rest = dot != NULL ? len - (size_t)(dot - s) : 0;
+    const char *dot;
+    size_t rest;
     char star[HP_NAME_MAX + 1], parent[HP_NAME_MAX];
     struct child_arg ca = { nm };
     int is_ip, n;
 
+    /* A name with a NUL in it is, to a client that compares C strings,
+     * the name before the NUL. */
+    len = strnlen(s, len);
+    dot = memchr(s, '.', len);
+    rest = dot != NULL ? len - (size_t)(dot - s) : 0;
     if (len == 0)
         return;
     if (dot == NULL || memchr(s, '*', (size_t)(dot - s)) == NULL ||
