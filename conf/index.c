@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -197,10 +198,26 @@ static struct hp_pinset_st *fallback_set(struct hp_index_st *ix)
     if (fb == NULL) {
         pthread_mutex_lock(&ix->lock);
         if ((fb = atomic_load(&ix->fallback)) == NULL) {
+            struct hp_sources_st src, *was;
             struct hp_error_st err;
+            struct timespec now;
 
+            /* Not a file caught half-written (sources.c): until it has
+             * settled, nothing answers and every name is refused. */
+            memset(&src, 0, sizeof(src));
+            was = hp_sources_collect(&src);
             if (!hp_conf_load_file(ix->pins_path, &fb, &err))
                 fb = NULL;
+            hp_sources_collect(was);
+            clock_gettime(CLOCK_REALTIME, &now);
+            if (fb != NULL &&
+                (hp_sources_changed(&src) ||
+                 hp_sources_unsettled(&src, &now, HP_SETTLE_MS, NULL,
+                                      NULL))) {
+                hp_pinset_free(fb);
+                fb = NULL;
+            }
+            hp_sources_free(&src);
             atomic_store(&ix->fallback, fb);
         }
         pthread_mutex_unlock(&ix->lock);

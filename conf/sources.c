@@ -2,6 +2,7 @@
 /* The files and folders a pin set was read from, as they were when read:
  * a long-running program reloads when one of them changes, and uses no
  * set while one of them is still being written. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -108,10 +109,36 @@ int hp_sources_changed(const struct hp_sources_st *s)
 }
 
 /* A file written in place has the same modification and change times
- * (a write sets both); anything done to it after the last write, such as
- * the rename of a finished file into place or a chmod, sets the change
- * time alone.  So a file whose times are equal and recent may still be
- * being written, by an editor or a script that pauses between writes. */
+ * (a write sets both); anything done to it after the last write sets the
+ * change time alone: the rename of a finished file into place, but also a
+ * chmod or chown between two writes of a script.  A rename changes the
+ * folder at the same moment, a chmod does not, so a file whose times
+ * differ has settled only if its folder changed at or after it did.  A
+ * file that is recent by these times may still be being written, by an
+ * editor or a script that pauses between writes. */
+static int written_in_place(const struct hp_source_st *e)
+{
+    struct stat dst;
+    const char *slash;
+    char dir[4096];
+
+    if (ts_equal(&e->mtime, &e->ctime))
+        return 1;
+    slash = strrchr(e->path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if ((size_t)(slash - e->path) >= sizeof(dir))
+        return 1;
+    else
+        snprintf(dir, sizeof(dir), "%.*s",
+                 slash == e->path ? 1 : (int)(slash - e->path), e->path);
+    if (stat(dir, &dst) != 0)
+        return 1;
+    return dst.st_mtim.tv_sec < e->ctime.tv_sec ||
+           (dst.st_mtim.tv_sec == e->ctime.tv_sec &&
+            dst.st_mtim.tv_nsec < e->ctime.tv_nsec);
+}
+
 int hp_sources_unsettled(const struct hp_sources_st *s,
                          const struct timespec *now, int window_ms,
                          struct timespec *until, const char **which)
@@ -124,14 +151,14 @@ int hp_sources_unsettled(const struct hp_sources_st *s,
         const struct hp_source_st *e = &s->v[i];
         int64_t m, age;
 
-        if (!e->exists || S_ISDIR(e->mode) ||
-            !ts_equal(&e->mtime, &e->ctime))
+        if (!e->exists || S_ISDIR(e->mode))
             continue;
         m = (int64_t)e->mtime.tv_sec * 1000000000 + e->mtime.tv_nsec;
         age = nowns - m;
         /* Recent, either way: a time well in the future is a clock that
          * was set back, not a writer at work. */
-        if (age < w && age > -w && m + w > latest) {
+        if (age < w && age > -w && m + w > latest &&
+            written_in_place(e)) {
             latest = m + w;
             if (which != NULL)
                 *which = e->path;

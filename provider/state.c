@@ -123,11 +123,6 @@ leak:
                         "previous pin set is kept in memory");
 }
 
-/* A file saved in place is published only once it has settled: nothing
- * has written to it for this long (hp_sources_unsettled).  An editor or a
- * script pausing up to a second between writes never has a part of the
- * file taken for the whole. */
-#define HP_SETTLE_MS 2000
 /* How long a program's first verification waits for the file to settle
  * before it fails closed (or open, as on_error says). */
 #define HP_SETTLE_WAIT_MS 3000

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -107,12 +108,24 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A file finished a minute ago, not one still being written (sources.c). */
+static void settle(const char *path)
+{
+    struct timespec ts[2];
+
+    clock_gettime(CLOCK_REALTIME, &ts[0]);
+    ts[0].tv_sec -= 60;
+    ts[1] = ts[0];
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
 static void make_index(struct fx *fx, int nfill)
 {
     struct hp_error_st err;
     size_t n = 0;
 
     write_pins(fx->pins, nfill, NULL);
+    settle(fx->pins);
     if (!hp_index_write(fx->pins, NULL, HP_INDEX_NOWAIT, &n, &err))
         fail_msg("hp_index_write: %s:%d: %s", err.file, err.line, err.msg);
     assert_int_equal(n, (size_t)nfill + 4); /* example.com is repeated */
@@ -427,6 +440,59 @@ static void test_damaged_block(void **state)
                          HP_INDEX_INVALID);
         data[off] ^= 0xff;
     }
+    free(data);
+    hp_pinset_free(parsed);
+}
+
+/* Damage found while the pins file is being written in place: the file
+ * does not answer until it has settled, and every name is refused
+ * meanwhile rather than judged by part of the file. */
+static void test_damaged_while_written(void **state)
+{
+    struct fx *fx = *state;
+    struct hp_pinset_st *ps, *parsed = NULL;
+    struct hp_error_st err;
+    unsigned char *data;
+    char why[512];
+    size_t len, off;
+    int refused = 0;
+
+    make_index(fx, 400);
+    assert_true(hp_conf_load_file(fx->pins, &parsed, &err));
+    copy_index(fx, &data, &len);
+    for (off = 4096; off + 8 < len; off += 997) {
+        data[off] ^= 0xff;
+        put_index(fx, data, len);
+        data[off] ^= 0xff;
+        if (hp_index_open(fx->pins, NULL, &ps, why, sizeof(why)) !=
+            HP_INDEX_OK)
+            continue;
+        /* Written again, in place: the same text, but just now. */
+        write_pins(fx->pins, 400, NULL);
+        {
+            const struct hp_rule_st *r = hp_pinset_rule_for(ps, "h7.fill.test");
+            const struct hp_rule_st *p = hp_pinset_rule_for(parsed,
+                                                            "h7.fill.test");
+
+            assert_non_null(r);
+            if (r->host[0] == '\0') {
+                assert_int_equal(r->npins, 0); /* nothing satisfies it */
+                refused++;
+            } else {
+                assert_string_equal(r->host, p->host);
+            }
+        }
+        settle(fx->pins);
+        same_rules(ps, parsed, 400);
+        hp_pinset_free(ps);
+        write_pins(fx->pins, 400, NULL);
+        settle(fx->pins);
+        if (!hp_index_write(fx->pins, NULL, HP_INDEX_NOWAIT, &len, &err))
+            fail_msg("hp_index_write: %s", err.msg);
+        free(data);
+        copy_index(fx, &data, &len);
+    }
+    assert_true(refused > 0);
     free(data);
     hp_pinset_free(parsed);
 }
@@ -803,6 +869,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_header, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_damaged_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_while_written, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_random_damage, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_not_an_index, setup, teardown),

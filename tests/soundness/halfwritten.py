@@ -5,7 +5,8 @@
 usage: halfwritten.py PINS CNF CAFILE GPORT IPORT FPORT PIN SECONDS
 
 A writer rewrites PINS in place (truncate, then line by line, with pauses
-of up to 1 s between writes, each write flushed), over and over, for
+of up to 1 s between writes, each write flushed, and a chmod after the
+second line), over and over, for
 SECONDS; many prefixes of the file are valid pins files with fewer hosts
 or none.  Meanwhile a loop starts new client processes (openssl s_client
 through OPENSSL_CONF=CNF) against an impostor (FPORT), and one
@@ -53,9 +54,14 @@ def writer():
     rnd = random.Random(7)
     while time.monotonic() < end:
         with open(pins, "w") as f:  # truncate: the file is empty now
-            for line in LINES:
+            for i, line in enumerate(LINES):
                 f.write(line)
                 f.flush()
+                # A chmod between two writes, as some configuration tools
+                # do: the file's change time then differs from its
+                # modification time, as for a finished file moved in.
+                if i == 1:
+                    os.fchmod(f.fileno(), 0o644)
                 time.sleep(rnd.uniform(0.1, 1.0))
         bump("saves")
         time.sleep(rnd.uniform(0.5, 3.0))
