@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,7 +322,7 @@ struct dir_load {
     struct hp_error_st *err;
     const char *file; /* pins file and line of the certs_dir setting */
     int line;
-    char dir[1024];
+    char dir[PATH_MAX];
 };
 
 static void dir_err(struct dir_load *dl, const char *fmt, ...)
@@ -345,12 +346,17 @@ static int load_host_files(struct dir_load *dl, struct hp_rule_st *r,
     size_t cap = r->npins, i, before = r->npins;
 
     for (i = 0; i < n; i++) {
-        char path[2048];
+        char path[PATH_MAX];
         const char *why = NULL;
         size_t had = r->certs != NULL ? r->certs->n : 0;
         int rc;
 
-        snprintf(path, sizeof(path), "%s/%s", dl->dir, f[i].name);
+        if (!hp_path_join(path, sizeof(path), dl->dir, f[i].name)) {
+            dir_err(dl, "certs_dir: certificate file \"%s/%.64s...\": path "
+                    "too long (at most %zu bytes)", dl->dir, f[i].name,
+                    sizeof(path) - 1);
+            return 0;
+        }
         if ((rc = hp_certs_add_file(r, &cap, path, 1, &why)) <= 0) {
             dir_err(dl, "certs_dir: certificate file \"%s\": %s", path, why);
             return 0;
@@ -380,10 +386,11 @@ int hp_certs_dir_load(struct hp_pinset_st *ps, const config_setting_t *s,
                      "quotes: certs_dir = \"/etc/hostpin/certs.d\";");
         return 0;
     }
-    if (v[0] != '/' && basedir != NULL)
-        snprintf(dl.dir, sizeof(dl.dir), "%s/%s", basedir, v);
-    else
-        snprintf(dl.dir, sizeof(dl.dir), "%s", v);
+    if (!hp_path_join(dl.dir, sizeof(dl.dir), basedir, v)) {
+        dir_err(&dl, "certs_dir \"%.64s...\": path too long (at most %zu "
+                "bytes)", v, sizeof(dl.dir) - 1);
+        return 0;
+    }
     if (!list_dir(dl.dir, &f, &nf, &bad, &why)) {
         dir_err(&dl, "certs_dir \"%s\": cannot read the folder: %s", dl.dir,
                 why);

@@ -131,6 +131,9 @@ void hp_pinset_free(struct hp_pinset_st *ps);
  * a folder all of whose files are read, which others may not add to
  * (sticky or not). */
 struct stat;
+/* `rel` under `base` (`rel` alone when absolute or base is NULL) into out;
+ * 0 when it does not fit: a path is refused, never cut short. */
+int hp_path_join(char *out, size_t len, const char *base, const char *rel);
 int hp_trust_file(const struct stat *st, const char *path, char *why,
                   size_t len);
 int hp_trust_file_st(const struct stat *st, char *why, size_t len);
@@ -166,8 +169,12 @@ void hp_sources_free(struct hp_sources_st *s);
 /* Has any of them changed (or appeared, or gone) since it was read? */
 int hp_sources_changed(const struct hp_sources_st *s);
 /* Was one of them, as read, written in place less than window_ms before
- * or after `now` (its modification and change times equal)?  Then *until
- * is when it settles and *which names it. */
+ * or after `now` (not moved into place since)?  Then *until is when it
+ * settles and *which names it.  A file saved in place is used only once it
+ * has settled: nothing has written to it for HP_SETTLE_MS.  An editor or
+ * a script pausing up to a second between writes never has a part of the
+ * file taken for the whole. */
+#define HP_SETTLE_MS 2000
 int hp_sources_unsettled(const struct hp_sources_st *s,
                          const struct timespec *now, int window_ms,
                          struct timespec *until, const char **which);

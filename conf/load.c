@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,7 +377,7 @@ static int load_cert_list(struct loader *ld, const config_setting_t *s,
     for (i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         const char *file, *why = NULL;
-        char path[1024];
+        char path[PATH_MAX];
 
         if (config_setting_type(e) != CONFIG_TYPE_STRING) {
             SET_ERR(ld, e, "%s %zu of host \"%s\" is not a file name in "
@@ -384,10 +385,11 @@ static int load_cert_list(struct loader *ld, const config_setting_t *s,
             return 0;
         }
         file = config_setting_get_string(e);
-        if (file[0] != '/' && ld->basedir != NULL)
-            snprintf(path, sizeof(path), "%s/%s", ld->basedir, file);
-        else
-            snprintf(path, sizeof(path), "%s", file);
+        if (!hp_path_join(path, sizeof(path), ld->basedir, file)) {
+            SET_ERR(ld, e, "%s file \"%.64s...\": path too long (at most "
+                           "%zu bytes)", what, file, sizeof(path) - 1);
+            return 0;
+        }
         if ((anchor ? hp_anchors_add_file(r, cap, path, &why)
                     : hp_certs_add_file(r, cap, path, 0, &why)) <= 0) {
             SET_ERR(ld, e, "%s file \"%s\": %s", what, path, why);
@@ -740,7 +742,7 @@ int hp_load_check_includes(struct loader *ld, const char *text,
 
     for (; *p != '\0'; line++) {
         const char *eol = strchr(p, '\n'), *q = p;
-        char file[1024], path[2048];
+        char file[1024], path[2048]; /* small: this recurses */
         size_t n = 0;
 
         if (eol == NULL)
@@ -758,10 +760,15 @@ int hp_load_check_includes(struct loader *ld, const char *text,
                 for (; q < eol && *q != '"' && n + 1 < sizeof(file); q++)
                     file[n++] = *q == '\\' && q + 1 < eol ? *++q : *q;
                 file[n] = '\0';
-                if (file[0] != '/' && basedir != NULL)
-                    snprintf(path, sizeof(path), "%s/%s", basedir, file);
-                else
-                    snprintf(path, sizeof(path), "%s", file);
+                /* The name is checked whole, or refused: libconfig would
+                 * read the whole name, whatever part of it was checked. */
+                if ((q < eol && *q != '"') ||
+                    !hp_path_join(path, sizeof(path), basedir, file)) {
+                    hp_load_err(ld->err, ld->name, line, "included file "
+                                "\"%.64s...\": path too long (at most %zu "
+                                "bytes)", file, sizeof(path) - 1);
+                    return 0;
+                }
                 inc = read_small_file(path, HP_MAX_FILE_SIZE, 0, &len, &why);
                 if (inc == NULL && why == trust_why) {
                     hp_load_err(ld->err, ld->name, line, "included file "
@@ -850,11 +857,20 @@ int hp_conf_load_string(const char *text, const char *name,
     return load_common(text, name, basedir, out, err);
 }
 
+int hp_path_join(char *out, size_t len, const char *base, const char *rel)
+{
+    int n = rel[0] != '/' && base != NULL
+                ? snprintf(out, len, "%s/%s", base, rel)
+                : snprintf(out, len, "%s", rel);
+
+    return n >= 0 && (size_t)n < len;
+}
+
 int hp_conf_load_file(const char *path, struct hp_pinset_st **out,
                       struct hp_error_st *err)
 {
     const char *why = NULL, *slash;
-    char dir[1024];
+    char dir[PATH_MAX];
     size_t len = 0;
     char *text;
     int ok;
@@ -877,8 +893,14 @@ int hp_conf_load_file(const char *path, struct hp_pinset_st **out,
         snprintf(dir, sizeof(dir), ".");
     else if (slash == path)
         snprintf(dir, sizeof(dir), "/");
-    else
+    else if ((size_t)(slash - path) < sizeof(dir))
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    else {
+        hp_load_err(err, path, 0, "path too long (a folder of at most %zu "
+                    "bytes)", sizeof(dir) - 1);
+        free(text);
+        return 0;
+    }
     ok = load_common(text, path, dir, out, err);
     free(text);
     return ok;

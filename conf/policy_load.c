@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,7 +274,7 @@ int hp_load_include_dir(struct loader *ld, const config_setting_t *s,
                         int (*load)(struct loader *, config_t *))
 {
     struct loader saved = *ld;
-    char dir[1024], path[1300];
+    char dir[PATH_MAX], path[PATH_MAX];
     const char *v;
     char **names;
     size_t n, i;
@@ -285,10 +286,11 @@ int hp_load_include_dir(struct loader *ld, const config_setting_t *s,
                        "quotes");
         return 0;
     }
-    if (v[0] != '/' && ld->basedir != NULL)
-        snprintf(dir, sizeof(dir), "%s/%s", ld->basedir, v);
-    else
-        snprintf(dir, sizeof(dir), "%s", v);
+    if (!hp_path_join(dir, sizeof(dir), ld->basedir, v)) {
+        SET_ERR(ld, s, "include_dir \"%.64s...\": path too long (at most "
+                       "%zu bytes)", v, sizeof(dir) - 1);
+        return 0;
+    }
     free(ld->ps->include_dir);
     if ((ld->ps->include_dir = strdup(dir)) == NULL)
         return 0;
@@ -312,7 +314,13 @@ int hp_load_include_dir(struct loader *ld, const config_setting_t *s,
         char *text;
         config_t cfg;
 
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        if (!hp_path_join(path, sizeof(path), dir, names[i])) {
+            hp_load_err(ld->err, dir, 0, "drop-in file \"%.64s...\": path "
+                        "too long (at most %zu bytes)", names[i],
+                        sizeof(path) - 1);
+            ok = 0;
+            break;
+        }
         text = hp_conf_read_small(path, HP_MAX_DROPIN_SIZE, 1, &len, &why);
         if (text == NULL || strlen(text) != len) {
             hp_load_err(ld->err, path, 0, "%s%s",
