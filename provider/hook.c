@@ -24,23 +24,6 @@
  * described on the heap, never cut. */
 #define HP_CHAIN_INLINE 16
 
-static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (*pos >= len)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *pos = *pos + (size_t)n < len ? *pos + (size_t)n : len;
-}
-
 /* How to make a client that named no host send one, for the message. */
 static const char no_name_hint[] =
     "; the client named no host (no SNI, no host to verify), so every name "
@@ -50,12 +33,13 @@ static const char no_name_hint[] =
 
 /* The refusal message (DESIGN 3.7): what failed for which name, the rule
  * or setting (file:line), each chain certificate's pin and subject, and the
- * configured pins. */
-static void describe(char *buf, size_t len, const char *verdict,
-                     const char *name, const struct hp_pinset_st *ps,
-                     const struct hp_verdict_st *v, STACK_OF(X509) *chain,
-                     const struct hp_cert_info_st *c, size_t nc,
-                     int from_cert)
+ * configured pins; whole, however long the chain (malloc'd, or NULL when
+ * out of memory). */
+static char *describe(const char *verdict, const char *name,
+                      const struct hp_pinset_st *ps,
+                      const struct hp_verdict_st *v, STACK_OF(X509) *chain,
+                      const struct hp_cert_info_st *c, size_t nc,
+                      int from_cert)
 {
     static const char *const what[] = {
         [HP_WHY_NONE] = "", [HP_WHY_PIN] = "rule",
@@ -63,19 +47,21 @@ static void describe(char *buf, size_t len, const char *verdict,
     };
     const struct hp_rule_st *r = v->rule;
     enum hp_mode mode = r != NULL ? r->mode : ps->mode;
-    char pin[HP_PIN_STRLEN];
-    size_t pos = 0, i;
+    char pin[HP_PIN_STRLEN], *buf = NULL;
+    size_t size = 0, i;
+    FILE *f = open_memstream(&buf, &size);
 
-    append(buf, len, &pos, "%s for \"%s\" (%s %s:%d, mode %s", verdict,
-           name, what[v->why], v->where_file ? v->where_file : ps->file,
-           v->where_line, mode == HP_MODE_ENFORCE ? "enforce" : "report");
+    if (f == NULL)
+        return NULL;
+    fprintf(f, "%s for \"%s\" (%s %s:%d, mode %s", verdict, name,
+            what[v->why], v->where_file ? v->where_file : ps->file,
+            v->where_line, mode == HP_MODE_ENFORCE ? "enforce" : "report");
     if (r != NULL && r->expires_text != NULL)
-        append(buf, len, &pos, ", expires %s", r->expires_text);
-    append(buf, len, &pos, ")");
+        fprintf(f, ", expires %s", r->expires_text);
+    fputs(")", f);
     if (v->bad_depth >= 0)
-        append(buf, len, &pos, ": certificate [%d] %s", v->bad_depth,
-               v->detail);
-    append(buf, len, &pos, "; chain:");
+        fprintf(f, ": certificate [%d] %s", v->bad_depth, v->detail);
+    fputs("; chain:", f);
     for (i = 0; i < nc; i++) {
         X509 *x = chain != NULL && i < (size_t)sk_X509_num(chain)
                       ? sk_X509_value(chain, (int)i)
@@ -85,20 +71,24 @@ static void describe(char *buf, size_t len, const char *verdict,
         if (x != NULL)
             X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
         hp_pin_format(c[i].spki, pin);
-        append(buf, len, &pos, " [%zu] %s %s;", i, pin, subj);
+        fprintf(f, " [%zu] %s %s;", i, pin, subj);
     }
     if (r != NULL) {
-        append(buf, len, &pos, " pins:");
+        fputs(" pins:", f);
         for (i = 0; i < r->npins; i++) {
             hp_pin_format(r->pins[i], pin);
-            append(buf, len, &pos, "%s %s", i ? "," : "", pin);
+            fprintf(f, "%s %s", i ? "," : "", pin);
         }
     }
     if (from_cert)
-        append(buf, len, &pos, "%s", no_name_hint);
-    /* A message too long for the buffer says so rather than end short. */
-    if (pos >= len && len > 4)
-        memcpy(buf + len - 4, "...", 4);
+        fputs(no_name_hint, f);
+    if (ferror(f)) {
+        fclose(f);
+        free(buf);
+        return NULL;
+    }
+    fclose(f);
+    return buf;
 }
 
 /* OpenSSL keeps at most ERR_MAX_DATA_SIZE (1024) bytes of an error's text,
@@ -264,7 +254,7 @@ static int check_chain(struct hp_conn_st *c, const struct hp_pinset_st *ps)
     const struct hp_names_st *nm = &c->nm;
     struct hp_verdict_st v;
     const char *name;
-    char msg[4096];
+    char msg[512], *text = NULL;
     size_t nd = 0;
     int i, n = chain != NULL ? sk_X509_num(chain) : 0, ok = 1;
 
@@ -305,23 +295,29 @@ static int check_chain(struct hp_conn_st *c, const struct hp_pinset_st *ps)
                           : nm->n > 0 ? nm->v[0] : "(no name)";
     switch (v.outcome) {
     case HP_FAIL:
-        describe(msg, sizeof(msg), refusal[v.why], name, ps, &v, chain, info,
-                 nd, nm->from_cert);
-        HP_LOG(LOG_WARNING, "refused: %s", msg);
-        hp_report(ps, &v, name, "refused", msg, ctx, c->ssl, c->api, info,
+        if ((text = describe(refusal[v.why], name, ps, &v, chain, info, nd,
+                             nm->from_cert)) == NULL) {
+            ok = refuse(ctx, reason[v.why], "out of memory describing the "
+                                            "refusal");
+            break;
+        }
+        HP_LOG(LOG_WARNING, "refused: %s", text);
+        hp_report(ps, &v, name, "refused", text, ctx, c->ssl, c->api, info,
                   nd);
         note_unverified(c->api, c->ssl, name, 1);
-        ok = refuse(ctx, reason[v.why], msg);
+        ok = refuse(ctx, reason[v.why], text);
         break;
     case HP_REPORT:
-        describe(msg, sizeof(msg), v.why == HP_WHY_PIN
-                     ? "pin mismatch (report only, allowed)"
-                     : v.why == HP_WHY_DENY
-                           ? "denied key (report only, allowed)"
-                           : "policy violation (report only, allowed)",
-                 name, ps, &v, chain, info, nd, nm->from_cert);
-        HP_LOG(LOG_NOTICE, "%s", msg);
-        hp_report(ps, &v, name, "report-only", msg, ctx, c->ssl, c->api,
+        if ((text = describe(v.why == HP_WHY_PIN
+                                 ? "pin mismatch (report only, allowed)"
+                             : v.why == HP_WHY_DENY
+                                 ? "denied key (report only, allowed)"
+                                 : "policy violation (report only, allowed)",
+                             name, ps, &v, chain, info, nd,
+                             nm->from_cert)) == NULL)
+            break;
+        HP_LOG(LOG_NOTICE, "%s", text);
+        hp_report(ps, &v, name, "report-only", text, ctx, c->ssl, c->api,
                   info, nd);
         break;
     case HP_PASS:
@@ -348,6 +344,7 @@ static int check_chain(struct hp_conn_st *c, const struct hp_pinset_st *ps)
         break;
     }
 out:
+    free(text);
     if (info != small)
         free(info);
     return ok;

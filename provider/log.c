@@ -36,25 +36,31 @@ int hp_debug_enabled(void)
 
 void hp_log(int prio, const char *func, int line, const char *fmt, ...)
 {
-    char msg[2048], out[2200];
+    char small[256], *msg = NULL, *out = NULL;
     va_list ap;
     int n;
 
+    /* The whole message, however long (a refusal lists every certificate
+     * of the chain); on the heap, or cut short only if memory runs out. */
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = vasprintf(&msg, fmt, ap);
     va_end(ap);
+    if (n < 0) {
+        msg = NULL;
+        va_start(ap, fmt);
+        vsnprintf(small, sizeof(small), fmt, ap);
+        va_end(ap);
+    }
     /* No openlog: a library must not change the program's identity. */
     if (prio >= 0)
-        syslog(LOG_AUTH | prio, "hostpin: %s", msg);
-    if (!hp_debug_enabled())
-        return;
-    n = snprintf(out, sizeof(out), "hostpin[%ld] %s:%d: %s\n",
-                 (long)getpid(), func, line, msg);
-    if (n > 0) {
-        ssize_t w = write(debug_fd, out,
-                          (size_t)n < sizeof(out) ? (size_t)n
-                                                  : sizeof(out) - 1);
-        (void)w;
-    }
-}
+        syslog(LOG_AUTH | prio, "hostpin: %s", msg != NULL ? msg : small);
+    if (hp_debug_enabled() &&
+        (n = asprintf(&out, "hostpin[%ld] %s:%d: %s\n", (long)getpid(), func,
+                      line, msg != NULL ? msg : small)) > 0) {
+        ssize_t w = write(debug_fd, out, (size_t)n);
 
+        (void)w;
+        free(out);
+    }
+    free(msg);
+}

@@ -246,4 +246,10 @@ long "chain of 20: a denied key at depth 18 is seen" "$HP_WORK/deny.cnf" "$GL" 1
     "certificate [18]"
 hp_has "a message too long for OpenSSL's error queue says where the rest is" \
     "$(cat "$HP_WORK/out")" "[...] (the whole message: syslog, hostpin log)"
+# ... and the log has it whole: every certificate, then the pins.
+: >"$DEBUG"
+long "chain of 20: impostor refused, again" "$HP_WORK/long.cnf" "$IL" 1
+line=$(grep -F "refused: certificate chain does not match the pins" "$DEBUG" | head -n 1)
+hp_has "the logged refusal lists the 20th certificate" "$line" " [19] sha256/"
+hp_has "... and then the pins, whole" "${line##* pins:}" "sha256/$(hp_pin_of "$PKI/G200.pem")"
 hp_done
