@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "hostpin_index.h"
 
 static const char usage_text[] =
     "Usage: hostpin lint [OPTION]... [FILE]\n"
@@ -68,6 +69,26 @@ static void on_item(const struct hp_lint_item_st *it, void *arg)
         printf("%s: %s: %s\n", it->file, err ? "error" : "warning", it->msg);
 }
 
+/* An index beside the file that programs will not use, as they would
+ * say (state.c): one that others could have written, or one out of date
+ * or damaged. */
+static void lint_index(const char *file, struct lint_run *lr)
+{
+    struct hp_lint_item_st it = { HP_LINT_INDEX_UNUSED, file, 0, NULL, NULL };
+    char why[600], msg[900];
+    enum hp_index_state st = hp_index_verify(file, NULL, why, sizeof(why));
+
+    if (st == HP_INDEX_OK || st == HP_INDEX_MISSING)
+        return;
+    snprintf(msg, sizeof(msg), "%s; not used: the pins file is parsed "
+             "instead (%s)", why,
+             st == HP_INDEX_UNTRUSTED
+                 ? "remove the index, then run hostpin index as root"
+                 : "run hostpin index");
+    it.msg = msg;
+    on_item(&it, lr);
+}
+
 int hp_cli_lint(int argc, char **argv)
 {
     enum { OPT_STRICT = 256, OPT_WARN_DAYS, OPT_JSON };
@@ -119,6 +140,8 @@ int hp_cli_lint(int argc, char **argv)
         lr.warnings = json_object_new_array();
     }
     valid = hp_conf_lint_file(file, &lo, on_item, &lr, &ps) == 1;
+    if (ps != NULL)
+        lint_index(file, &lr);
     /* ps: the loader (and so the module) accepts the file, errors or not. */
     rc = !valid || (strict && lr.nwarn > 0) ? 1 : 0;
     if (lr.json) {

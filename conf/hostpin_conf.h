@@ -353,6 +353,7 @@ enum hp_lint_code {
     HP_LINT_PUBLIC_SUFFIX, /* an exact rule for a public suffix */
     HP_LINT_ANCHOR_EXPIRED, /* an anchor certificate has expired */
     HP_LINT_ANCHOR_WEAK,  /* an anchor's key is below the rule's policy */
+    HP_LINT_INDEX_UNUSED, /* an index beside the file that is not used */
     /* Errors the loader tolerates on purpose (lint_psl.c): */
     HP_LINT_PUBLIC_SUFFIX_SUBDOMAINS /* include_subdomains on a suffix */
 };

@@ -54,7 +54,7 @@ static const char *const code_names[] = {
     "error",   "no-backup",    "duplicate-host",      "duplicate-pin",
     "expired", "expires-soon", "certificate-expired", "unreadable",
     "certs-dir-merged", "ignored-file", "public-suffix", "anchor-expired",
-    "anchor-weak", "public-suffix-subdomains"
+    "anchor-weak", "index-not-used", "public-suffix-subdomains"
 };
 
 int hp_lint_is_error(enum hp_lint_code code)

@@ -136,6 +136,10 @@ for _ in range(3):
         "$S/pins.conf.idx: $S/pins.conf.idx: not trusted: owned by uid $NOBODY" \
         "$HOSTPIN" index --check "$S/pins.conf"
     hp_has "... and that the file is parsed" "$OUT" "(not used: the pins file is parsed instead)"
+    hp_expect "hostpin lint says so" 0 \
+        "warning: $S/pins.conf.idx: not trusted: owned by uid $NOBODY" \
+        "$HOSTPIN" lint "$S/pins.conf"
+    hp_expect "hostpin lint --strict fails on it" 1 "index" "$HOSTPIN" lint --strict "$S/pins.conf"
     hp_run env OPENSSL_CONF="$HP_WORK/sticky.cnf" "$HOSTPIN" status
     hp_has "hostpin status says the index is not trusted" "$OUT$ERR" "untrusted"
 else
