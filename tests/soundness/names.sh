@@ -37,6 +37,7 @@ hp_issue "$PKI" dns40 iroot "$(dnss 39)DNS:pinned.test"
 hp_issue "$PKI" wild iroot "DNS:*.pinned.test"
 hp_issue "$PKI" cn iroot "" pinned.test
 hp_issue "$PKI" multi ginter "DNS:pinned.test,DNS:other.test"
+hp_issue "$PKI" multiip ginter "IP:10.9.9.9,IP:127.0.0.1"
 
 cat >"$HP_WORK/pins.conf" <<EOT
 version = 1;
@@ -45,7 +46,8 @@ hosts = (
   { host = "api.pinned.test"; pins = [ "sha256/$INTER", "sha256/$ZERO" ]; },
   { host = "127.0.0.1"; pins = [ "sha256/$INTER", "sha256/$ZERO" ]; },
   { host = "::1"; pins = [ "sha256/$INTER", "sha256/$ZERO" ]; },
-  { host = "other.test"; pins = [ "sha256/$ZERO" ]; }
+  { host = "other.test"; pins = [ "sha256/$ZERO" ]; },
+  { host = "10.9.9.9"; pins = [ "sha256/$ZERO" ]; }
 );
 EOT
 hp_settle "$HP_WORK/pins.conf"
@@ -161,6 +163,30 @@ hp_is "multi-name genuine certificate, client names pinned.test: reached" 0 "$rc
 # Named by nobody, every name it carries decides, other.test's rule too.
 nosni "multi-name genuine certificate, no name: other.test's rule applies" "$PORT" pinned.test 0 1
 hp_debug_has "the refusal names other.test" "for \"other.test\""
+# The same for addresses: asked for 127.0.0.1, the certificate's other
+# address 10.9.9.9 (pinned to another key) does not decide.
+serve multiip multiip
+rc=0
+OPENSSL_CONF=$CNF timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -noservername \
+    -verify_ip 127.0.0.1 -verify_return_error -CAfile "$PKI/bundle.pem" \
+    </dev/null >"$HP_WORK/out" 2>&1 || rc=$?
+hp_is "multi-address genuine certificate, client asks for 127.0.0.1: reached" 0 "$rc"
+out=$(OPENSSL_CONF=$CNF timeout 20 python3 -c '
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as s:
+    try:
+        ctx.wrap_socket(s, server_hostname="127.0.0.1").close()
+        print("ok")
+    except ssl.SSLError as e:
+        print(e)
+' "$PORT" "$PKI/bundle.pem" 2>&1)
+hp_is "multi-address genuine certificate, Python server_hostname=127.0.0.1: reached" ok "$out"
+rc=0
+OPENSSL_CONF=$CNF timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -noservername \
+    -verify_ip 10.9.9.9 -verify_return_error -CAfile "$PKI/bundle.pem" \
+    </dev/null >"$HP_WORK/out" 2>&1 || rc=$?
+hp_is "multi-address genuine certificate, client asks for 10.9.9.9: refused" 1 "$rc"
 
 # --- Odd SNI names: never a name without a rule ---------------------------
 for sni in 'api.pinned.test..' 'api.pinned.test ' $'api.pinned.test\t' $'api.pinned.test\x7f' \
