@@ -225,7 +225,15 @@ const struct hp_rare_st *hp_rare(void)
  * hosts (anchor.c); only then is the core asked, and loaded. */
 static _Atomic int anchors = HP_ANCHORS_UNKNOWN;
 
-static int store_get_issuer(X509 **issuer, X509_STORE_CTX *ctx, X509 *x)
+/* OpenSSL 4.0 made the certificate of X509_STORE_CTX_get_issuer_fn const. */
+#if OPENSSL_VERSION_MAJOR >= 4
+#define HP_ISSUER_OF const X509
+#else
+#define HP_ISSUER_OF X509
+#endif
+
+static int store_get_issuer(X509 **issuer, X509_STORE_CTX *ctx,
+                            HP_ISSUER_OF *x)
 {
     const struct hp_rare_st *r = hp_rare();
     const struct hp_core_api_st *c;

@@ -130,7 +130,7 @@ prefix_for() {
 # Tests that drive programs linked with the system's libssl (curl, Python,
 # nginx, stunnel, HAProxy, redis-cli, PHP, Node.js), which cannot load a
 # module built for another OpenSSL.
-FOREIGN='curl|python|pins_errors|reload|policy_integration|soundness_(names|daemons|files|halfwritten)|cli_check|cli_ps|cli_log'
+FOREIGN='curl|python|pins_errors|reload|policy_integration|soundness_(names|daemons|files|halfwritten)|cli_check|cli_ps|cli_log|cli_suggest'
 
 for s in "${SERIES[@]}"; do
     say "OpenSSL $s"
