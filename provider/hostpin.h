@@ -97,6 +97,10 @@ void hp_conn_names(struct hp_conn_st *c, int want_ip);
 void hp_conn_fallback(struct hp_conn_st *c, const struct hp_pinset_st *ps);
 void hp_conn_free(struct hp_conn_st *c);
 
+/* lazy.c (core): json-c, opened for the first report; 1, or 0 with *why
+ * saying why it cannot be. */
+int hp_lazy_jsonc(const char **why);
+
 /* anchor.c (core): scoped trust anchors.  hp_anchor_issuer, as
  * X509_STORE_CTX_get1_issuer, when the store has no issuer of x: 1 with
  * *issuer (the caller's reference) if an anchor of the connection's hosts

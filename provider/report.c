@@ -166,10 +166,12 @@ void hp_report(const struct hp_pinset_st *ps, const struct hp_verdict_st *v,
         [HP_WHY_NONE] = "interception-allowed", [HP_WHY_PIN] = "pin-mismatch",
         [HP_WHY_POLICY] = "policy", [HP_WHY_DENY] = "denied-key"
     };
+    static _Atomic int jsonc_noted;
     const struct hp_rule_st *r = v->rule;
     time_t now = time(NULL);
     json_object *o, *pins;
     char when[32], where[600], pin[HP_PIN_STRLEN + 16];
+    const char *why_not;
     int port;
     size_t i;
 
@@ -178,6 +180,12 @@ void hp_report(const struct hp_pinset_st *ps, const struct hp_verdict_st *v,
     if ((!ps->report_syslog && ps->report_file == NULL) ||
         !first_in_window(report_key(name, kind, v->why), now))
         return;
+    /* json-c is opened for the first report (lazy.c). */
+    if (!hp_lazy_jsonc(&why_not)) {
+        if (!atomic_exchange(&jsonc_noted, 1))
+            HP_LOG(LOG_WARNING, "cannot write reports: %s", why_not);
+        return;
+    }
     if ((o = json_object_new_object()) == NULL)
         return;
     iso_time(now, when);

@@ -84,6 +84,34 @@ loads_core "openssl s_client to a pinned host" yes \
     -verify_hostname pinned.test -CAfile "$PKI/bundle.pem"
 loads_core "openssl storeutl hostpin:" yes openssl storeutl hostpin:
 
+# The core opens libconfig only to parse a pins file that has no current
+# index, and json-c only to write a report (provider/lazy.c).
+loads() { # DESC LIBRARY EXPECT(yes|no) CNF: s_client to the genuine server
+    OPENSSL_CONF=$4 LD_DEBUG=files openssl s_client -connect "127.0.0.1:$GPORT" \
+        -servername pinned.test -verify_hostname pinned.test -CAfile "$PKI/bundle.pem" \
+        </dev/null >"$OUT" 2>&1
+    if grep -Eq "file=[^ ]*$2[^ ]* \[0\];  (dynamically loaded|needed by)" "$OUT"; then
+        [ "$3" = yes ] && hp_pass "$1: $2 loaded" || hp_fail "$1: $2 loaded, not needed"
+    else
+        [ "$3" = no ] && hp_pass "$1: $2 not loaded" || hp_fail "$1: $2 not loaded"
+    fi
+}
+loads "a pins file with no index" libconfig yes "$HP_WORK/whole.cnf"
+loads "a pins file with no index, no report" libjson-c no "$HP_WORK/whole.cnf"
+"$HP_BIN/hostpin" index "$HP_WORK/pins.conf" >/dev/null
+loads "a pins file with its index" libconfig no "$HP_WORK/whole.cnf"
+rm -f "$HP_WORK/pins.conf.idx"
+cat >"$HP_WORK/report.conf" <<EOT
+version = 1;
+mode = "report";
+report = { file = "$HP_WORK/reports.json"; };
+hosts = ( { host = "pinned.test"; pins = [ "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ]; } );
+EOT
+hp_settle "$HP_WORK/report.conf"
+hp_cnf "$HP_WORK/report.cnf" "$HP_WORK/report.conf"
+loads "a report written" libjson-c yes "$HP_WORK/report.cnf"
+hp_has "... and the report is JSON" "$(head -c 300 "$HP_WORK/reports.json")" '"hostname":"pinned.test"'
+
 # No core: fail-closed refuses, naming the file; fail-open allows.
 for c in "${CLIENTS[@]}"; do
     $c "$HP_WORK/alone.cnf" "$GPORT" pinned.test &&
@@ -241,6 +269,11 @@ needed=$(readelf -d "$HP_MODULES/hostpin.so" | awk '/NEEDED/ { print $5 }' | tr 
 case $needed in
 *config* | *json* | *ssl*) hp_fail "hostpin.so needs $needed" ;;
 *) hp_pass "hostpin.so needs only $needed" ;;
+esac
+needed=$(readelf -d "$HP_MODULES/hostpin-core.so" | awk '/NEEDED/ { print $5 }' | tr -d '[]' | sort | tr '\n' ' ')
+case $needed in
+*config* | *json*) hp_fail "hostpin-core.so needs $needed" ;;
+*) hp_pass "hostpin-core.so needs neither libconfig nor json-c: $needed" ;;
 esac
 # Every import is a lookup in every program at start-up (stub.h); the
 # sanitizers' instrumentation adds their own.
