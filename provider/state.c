@@ -230,7 +230,10 @@ static void load_locked(int first)
                 until.tv_nsec -= 1000000000;
             }
             which = settings.pins;
-        } else {
+        } else if (!note.used) {
+            /* A current index is whole (checksums) and was made of a
+             * settled file (hostpin index waits for it): only a parsed
+             * file may be caught half-written. */
             busy = hp_sources_unsettled(&src, &now, HP_SETTLE_MS, &until,
                                         &which);
         }
