@@ -78,6 +78,8 @@ double hpb_side(const struct hpb_opts *o, char **argv, int iarg,
 int hpb_mkdir(const char *path);
 /* Path of this executable. */
 const char *hpb_self(void);
+/* The python3 interpreter's own path (not a wrapper script). */
+const char *hpb_real_python(void);
 
 double hpb_now(void);        /* monotonic seconds */
 long hpb_rss_kb(void);       /* current resident set, KB */
@@ -99,5 +101,6 @@ int hpb_scale_child(int argc, char **argv);
 int hpb_lookups_child(int argc, char **argv);
 int hpb_threads(const struct hpb_opts *o);
 int hpb_threads_child(int argc, char **argv);
+int hpb_process(const struct hpb_opts *o);
 
 #endif

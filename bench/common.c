@@ -465,3 +465,21 @@ void hpb_ratio(const char *name, double with, double without,
     printf("%-44s %8.4f  %-28s %s\n", name, r, abs, tgt);
     fflush(stdout);
 }
+
+/* The interpreter itself: a wrapper (pyenv's shim is a shell script)
+ * would be measured instead, and under valgrind not followed past exec. */
+const char *hpb_real_python(void)
+{
+    static char path[1024];
+    char *argv[] = { "python3", "-c", "import sys; print(sys.executable)",
+                     NULL };
+    size_t n;
+
+    if (path[0] != '\0')
+        return path;
+    if (hpb_run(argv, NULL, path, sizeof(path)) != 0)
+        return "python3";
+    n = strcspn(path, "\n");
+    path[n] = '\0';
+    return n > 0 ? path : "python3";
+}

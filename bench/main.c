@@ -26,6 +26,7 @@ static const struct bench benches[] = {
     { "startup", hpb_startup, "openssl version -a, python3 ssl context" },
     { "scale", hpb_scale, "first verification and lookups, 1k-1M hosts" },
     { "threads", hpb_threads, "verifications per second, 1 vs 2 threads" },
+    { "process", hpb_process, "whole programs: curl, Python, s_client" },
     { NULL, NULL, NULL }
 };
 

@@ -28,22 +28,6 @@ static double wall(char *const argv[], const char *cnf)
     return (hpb_now() - t0) * 1e3;
 }
 
-/* The interpreter itself: a wrapper (pyenv's shim is a shell script)
- * would be measured instead, and under valgrind not followed past exec. */
-static const char *real_python(void)
-{
-    static char path[1024];
-    char *argv[] = { "python3", "-c", "import sys; print(sys.executable)",
-                     NULL };
-    size_t n;
-
-    if (hpb_run(argv, NULL, path, sizeof(path)) != 0)
-        return "python3";
-    n = strcspn(path, "\n");
-    path[n] = '\0';
-    return n > 0 ? path : "python3";
-}
-
 int hpb_startup(const struct hpb_opts *o)
 {
     char dir[1024], pins[1100], with[1100], without[1100], empty[1100];
@@ -70,7 +54,7 @@ int hpb_startup(const struct hpb_opts *o)
     else
         hpb_header("start-up: wall time of the whole process (median of "
                    "alternating runs)");
-    progs[1].argv[0] = (char *)real_python();
+    progs[1].argv[0] = (char *)hpb_real_python();
     setenv("PYTHONHASHSEED", "0", 1); /* repeatable instruction counts */
     for (p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
         char name[128];
