@@ -64,4 +64,42 @@ mv "$HP_WORK/idx.bad" "$PINS.idx"
     hp_fail "index --check: damage not found" ||
     hp_pass "index --check: damaged index reported"
 decide "damaged index"
+
+# --if-stale (what the packages' path unit runs): nothing written while the
+# index is current, so that the unit is not woken by its own work.
+"$HP_BIN/hostpin" index "$PINS" >/dev/null 2>&1
+before=$(stat -c %i.%Y.%Z "$PINS.idx")
+hp_expect "index --if-stale, current: not rewritten" 0 "current, not rewritten" \
+    "$HP_BIN/hostpin" index --if-stale "$PINS"
+hp_is "index --if-stale, current: the same file" "$before" "$(stat -c %i.%Y.%Z "$PINS.idx")"
+echo "# edited" >>"$PINS"
+hp_settle "$PINS"
+hp_expect "index --if-stale after an edit: written" 0 "hosts from $PINS" \
+    "$HP_BIN/hostpin" index --if-stale "$PINS"
+decide "index rewritten by --if-stale"
+
+# A large file whose index went stale: each program says so once, with the
+# command that fixes it.
+BIG=$HP_WORK/big.conf
+{
+    echo "version = 1;"
+    echo "hosts = ("
+    echo "  { host = \"pinned.test\"; pins = [ \"sha256/$(hp_pin_of "$PKI/groot.pem")\" ]; }"
+    for i in $(seq 1 1200); do
+        echo "  ,{ host = \"h$i.example.net\"; pins = [ \"sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\" ]; }"
+    done
+    echo ");"
+} >"$BIG"
+hp_settle "$BIG"
+"$HP_BIN/hostpin" index "$BIG" >/dev/null
+echo "# edited" >>"$BIG"
+hp_settle "$BIG"
+hp_cnf "$HP_WORK/big.cnf" "$BIG"
+: >"$HP_WORK/debug"
+OPENSSL_CONF=$HP_WORK/big.cnf HOSTPIN_DEBUG=$HP_WORK/debug openssl verify \
+    -CAfile "$PKI/bundle.pem" -untrusted "$PKI/ginter.pem" -verify_hostname pinned.test \
+    "$PKI/gleaf.pem" "$PKI/gleaf.pem" "$PKI/gleaf.pem" >/dev/null 2>&1
+hp_is "a stale index of 1,201 hosts: said once in a program of three verifications" 1 \
+    "$(grep -c "run: hostpin index $BIG" "$HP_WORK/debug")"
+hp_has "... saying what it costs" "$(cat "$HP_WORK/debug")" "every program that verifies now parses 1201 hosts"
 hp_done
