@@ -83,6 +83,23 @@ for f in /usr/bin/hostpin /usr/share/hostpin/openssl-hostpin.cnf \
 done
 in_root hostpin --version
 has "the command runs in the root, version $V1" "$OUT" "hostpin $V1"
+# The units that keep the index current, installed and the path unit
+# enabled (by deb-systemd-helper, which works without a running systemd).
+for f in /lib/systemd/system/hostpin-index.path /lib/systemd/system/hostpin-index.service; do
+    [ -f "$ROOT$f" ] && hp_pass "installed: $f" || hp_fail "missing: $f"
+done
+if [ -x "$ROOT/usr/bin/deb-systemd-helper" ]; then
+    [ -L "$ROOT/etc/systemd/system/paths.target.wants/hostpin-index.path" ] &&
+        hp_pass "hostpin-index.path is enabled" ||
+        hp_fail "hostpin-index.path is not enabled"
+else
+    echo "# no deb-systemd-helper in the root: enabling not checked"
+fi
+if command -v systemd-analyze >/dev/null; then
+    out=$(systemd-analyze verify --man=no --root="$ROOT" \
+        /lib/systemd/system/hostpin-index.path /lib/systemd/system/hostpin-index.service 2>&1)
+    is "systemd-analyze verify: the units are sound" "" "$out"
+fi
 
 # --- The servers, outside; the pins and trust inside. --------------------
 P=$HP_WORK/pki
@@ -211,10 +228,20 @@ in_root env OPENSSL_CONF=/tmp/mix/openssl.cnf openssl s_client -connect "127.0.0
     { hp_fail "upgrade: $V1's module and $V2's core (rc=$RC)"; grep -i hostpin <<<"$OUT"; }
 rm -rf "$ROOT/tmp/mix"
 
+# --- What hostpin-index.path runs on a change. ----------------------------
+# No systemd runs in the root: the service's command is run as it would.
+cmd=$(sed -n 's/^ExecStart=//p' "$ROOT/lib/systemd/system/hostpin-index.service")
+has "hostpin-index.service runs hostpin index --if-stale" "$cmd" "/usr/bin/hostpin index --if-stale"
+# shellcheck disable=SC2086 # the unit's command line, split as systemd does
+in_root $cmd
+is "hostpin-index.service: the index of the configured pins file written" 0 "$RC"
+[ -f "$ROOT/etc/hostpin/pins.conf.idx" ] || hp_fail "hostpin-index.service made no pins.conf.idx"
+# shellcheck disable=SC2086
+in_root $cmd
+has "hostpin-index.service again: the index is current, nothing written" "$OUT" "current, not rewritten"
+pinned "with the index the unit wrote"
+
 # --- Purge while enabled. -------------------------------------------------
-in_root hostpin index
-is "hostpin index (a file hostpin makes beside the pins)" 0 "$RC"
-[ -f "$ROOT/etc/hostpin/pins.conf.idx" ] || hp_fail "hostpin index made no pins.conf.idx"
 in_root apt-get purge -y -q hostpin
 is "apt-get purge hostpin (enabled)" 0 "$RC"
 has "purge: disables hostpin first" "$OUT" \
@@ -225,7 +252,7 @@ in_root dpkg-query -W hostpin
 [ "$RC" -ne 0 ] && grep -q "no packages found matching hostpin" <<<"$OUT" &&
     hp_pass "purge: dpkg knows no hostpin any more" ||
     hp_fail "purge: dpkg still knows hostpin: $OUT"
-left=$( (cd "$ROOT" && find etc usr var -path '*hostpin*' 2>/dev/null) | sort | tr '\n' ' ')
+left=$( (cd "$ROOT" && find etc lib usr var -path '*hostpin*' 2>/dev/null) | sort | tr '\n' ' ')
 is "purge: of hostpin, only the pins file written by hand is left" \
     "etc/hostpin etc/hostpin/pins.conf " "$left"
 in_root dpkg --verify openssl
