@@ -58,6 +58,10 @@ FILE *hp_cli_atomic_open(const char *path, char *tmp, size_t len);
 /* Flush, sync and rename tmp over path (path NULL: only flush and close,
  * the caller unlinks tmp); closes f.  1, or 0 (tmp removed) with errno. */
 int hp_cli_atomic_commit(FILE *f, const char *tmp, const char *path);
+/* index.c: after a command wrote the pins file `path`: rewrite its index
+ * if it has one, or if it is the pins file OpenSSL's configuration names
+ * (an index left stale would make every program parse the file). */
+void hp_cli_reindex(const char *cmd, const char *path);
 
 /* osslconf.c: the OpenSSL configuration this environment loads. */
 struct hp_osslconf_st {

@@ -647,8 +647,8 @@ int hp_cli_suggest(int argc, char **argv)
     else if (proposed(&l, min) == 0)
         hp_cli_error("suggest", "no host has %zu validated chains yet "
                      "(--min-chains)", min);
-    else
-        rc = emit(&l, min, ps, src, nsrc, out);
+    else if ((rc = emit(&l, min, ps, src, nsrc, out)) == 0 && out != NULL)
+        hp_cli_reindex("suggest", out);
 out:
     learn_free(&l);
     hp_pinset_free(ps);

@@ -68,6 +68,12 @@ hp_has "proposal: a host never reported is named" "$PROP" \
 hp_has "proposal: enforce" "$PROP" 'mode = "enforce";'
 hp_expect "the proposal passes lint" 0 "proposal.conf: valid, 2 hosts, 0 warnings" \
     "$HOSTPIN" lint "$OUTF"
+hp_lacks "suggest: no index made for a file that had none" "$ERR" "indexed"
+# Written over a file that has an index: the index follows, never stale.
+"$HOSTPIN" index "$OUTF" >/dev/null
+hp_run "$HOSTPIN" suggest --pins "$HP_WORK/learn.conf" --cafile "$P/bundle.pem" -o "$OUTF"
+hp_has "suggest over an indexed file: indexed again" "$ERR" "$OUTF.idx: 2 hosts, indexed"
+hp_expect "... and the index is current" 0 "index matches" "$HOSTPIN" index --check "$OUTF"
 
 # Enforced, it admits the genuine server and refuses the impostor.
 hp_cnf "$HP_WORK/enforce.cnf" "$OUTF"
