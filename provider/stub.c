@@ -205,11 +205,7 @@ static void rare_init(void)
     *(void **)&rare.syslog = dlsym(RTLD_DEFAULT, "syslog");
     *(void **)&rare.dlerror = dlsym(RTLD_DEFAULT, "dlerror");
     *(void **)&rare.dladdr = dlsym(RTLD_DEFAULT, "dladdr");
-    *(void **)&rare.set_get_issuer =
-        dlsym(crypto, "X509_STORE_set_get_issuer");
-    *(void **)&rare.get1_issuer = dlsym(crypto, "X509_STORE_CTX_get1_issuer");
-    rare_ok = rare.set_get_issuer != NULL && rare.get1_issuer != NULL &&
-              rare.param_locate != NULL && rare.param_set_int != NULL &&
+    rare_ok = rare.param_locate != NULL && rare.param_set_int != NULL &&
               rare.param_set_utf8_ptr != NULL && rare.parent_ctx != NULL &&
               rare.set_error != NULL && rare.syslog != NULL &&
               rare.dlerror != NULL && rare.dladdr != NULL;
@@ -219,6 +215,45 @@ const struct hp_rare_st *hp_rare(void)
 {
     pthread_once(&rare_once, rare_init);
     return rare_ok ? &rare : NULL;
+}
+
+static pthread_once_t issuer_once = PTHREAD_ONCE_INIT;
+static struct hp_issuer_st issuer_fns;
+static int issuer_ok;
+
+static void issuer_init(void)
+{
+    void *crypto = dlopen(HP_LIBCRYPTO_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+
+    if (crypto == NULL)
+        return;
+    *(void **)&issuer_fns.set_get_issuer =
+        dlsym(crypto, "X509_STORE_set_get_issuer");
+    *(void **)&issuer_fns.get1_issuer =
+        dlsym(crypto, "X509_STORE_CTX_get1_issuer");
+    issuer_ok = issuer_fns.set_get_issuer != NULL &&
+                issuer_fns.get1_issuer != NULL;
+}
+
+const struct hp_issuer_st *hp_issuer(void)
+{
+    pthread_once(&issuer_once, issuer_init);
+    return issuer_ok ? &issuer_fns : NULL;
+}
+
+/* Why dlopen(path) failed.  The first failure's message is gone once
+ * libc's dlerror has been looked up (any dl call replaces it), so the
+ * rare functions are looked up first and the file is tried again: the
+ * common path, where the core loads, never pays for the lookups. */
+static const char *dl_failure(const char *path)
+{
+    const struct hp_rare_st *r = hp_rare();
+
+    if (r == NULL)
+        return "cannot look up dlerror";
+    if (dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) != NULL)
+        return "it loaded on a second attempt; restart the program";
+    return r->dlerror();
 }
 
 /* An issuer the store does not have may be an anchor of the connection's
@@ -235,7 +270,7 @@ static _Atomic int anchors = HP_ANCHORS_UNKNOWN;
 static int store_get_issuer(X509 **issuer, X509_STORE_CTX *ctx,
                             HP_ISSUER_OF *x)
 {
-    const struct hp_rare_st *r = hp_rare();
+    const struct hp_issuer_st *r = hp_issuer();
     const struct hp_core_api_st *c;
     int ret;
 
@@ -259,7 +294,7 @@ static int store_get_issuer(X509 **issuer, X509_STORE_CTX *ctx,
 static void store_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
                       long argl, void *argp)
 {
-    const struct hp_rare_st *r = hp_rare();
+    const struct hp_issuer_st *r = hp_issuer();
 
     (void)ptr;
     (void)ad;
@@ -350,9 +385,12 @@ static void say(char *err, size_t size, const char *what, const char *path,
     }
 }
 
-static void log_missing(const struct hp_rare_st *r)
+static void log_missing(void)
 {
-    r->syslog(LOG_AUTH | LOG_ERR, "hostpin: %s; certificates are %s",
+    const struct hp_rare_st *r = hp_rare();
+
+    if (r != NULL)
+        r->syslog(LOG_AUTH | LOG_ERR, "hostpin: %s; certificates are %s",
               core_error, fail_open ? "NOT pinned (on_error = fail-open)"
                                     : "refused (on_error = fail-closed)");
 }
@@ -445,7 +483,7 @@ static void fd_path(char *buf, size_t size, int fd)
 /* Load the core opened at start-up: through its descriptor, else (no
  * /proc, as in a chroot) by its path while that still names the same file.
  * A core replaced since is never loaded in its place. */
-static void *load_started(const struct hp_rare_st *r, char *err, size_t size)
+static void *load_started(char *err, size_t size)
 {
     char fdname[32];
     int fd = hp_file_dup(core_fd, 3);
@@ -461,7 +499,7 @@ static void *load_started(const struct hp_rare_st *r, char *err, size_t size)
         fd_path(fdname, sizeof(fdname), fd);
         h = dlopen(fdname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
         if (h == NULL)
-            say(err, size, "cannot load", core_path, r->dlerror());
+            say(err, size, "cannot load", core_path, dl_failure(fdname));
     }
     hp_file_close(fd);
     if (h != NULL)
@@ -475,7 +513,7 @@ static void *load_started(const struct hp_rare_st *r, char *err, size_t size)
     }
     h = dlopen(core_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (h == NULL) {
-        say(err, size, "cannot load", r->dlerror(), NULL);
+        say(err, size, "cannot load", dl_failure(core_path), NULL);
         return NULL;
     }
     /* Replaced while it was being loaded: what was loaded is unknown. */
@@ -489,19 +527,18 @@ static void *load_started(const struct hp_rare_st *r, char *err, size_t size)
 }
 
 /* One attempt at opening the core; on failure, why goes into err. */
-static const struct hp_core_api_st *attempt(const struct hp_rare_st *r,
-                                            char *err, size_t size)
+static const struct hp_core_api_st *attempt(char *err, size_t size)
 {
     hp_core_init_fn *init;
     const struct hp_core_api_st *c;
     void *h;
 
     if (core_fd >= 0) {
-        h = load_started(r, err, size);
+        h = load_started(err, size);
     } else {
         h = dlopen(core_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
         if (h == NULL)
-            say(err, size, "cannot load", r->dlerror(), NULL);
+            say(err, size, "cannot load", dl_failure(core_path), NULL);
     }
     if (h == NULL)
         return NULL;
@@ -533,30 +570,25 @@ static const struct hp_core_api_st *attempt(const struct hp_rare_st *r,
  * the dynamic loader says hostpin.so is. */
 static void first_load(void)
 {
-    const struct hp_rare_st *r = hp_rare();
     const struct hp_core_api_st *c;
     Dl_info info;
 
     permanent = 1;
-    if (r == NULL) {
-        say(core_error, sizeof(core_error), "cannot look up libcrypto's and "
-            "libc's functions", NULL, NULL);
-        return;
-    }
     if (core_path[0] == '\0') {
-        const char *so = r->dladdr((void *)hook_new, &info) != 0
+        const struct hp_rare_st *r = hp_rare();
+        const char *so = r != NULL && r->dladdr((void *)hook_new, &info) != 0
                              ? info.dli_fname : NULL;
 
         if (so == NULL || so[0] != '/') {
             say(core_error, sizeof(core_error), "cannot tell the folder of "
                 "hostpin.so (name it by an absolute path in openssl.cnf) "
                 "to load", HP_CORE_FILE, NULL);
-            log_missing(r);
+            log_missing();
             return;
         }
         if (!locate_core(so)) {
             say(core_error, sizeof(core_error), "path too long:", so, NULL);
-            log_missing(r);
+            log_missing();
             return;
         }
     }
@@ -568,10 +600,10 @@ static void first_load(void)
     stub_api.vraise = hp_prov_vraise;
     stub_api.anchors = &anchors;
     permanent = 0;
-    if ((c = attempt(r, core_error, sizeof(core_error))) != NULL)
+    if ((c = attempt(core_error, sizeof(core_error))) != NULL)
         atomic_store_explicit(&core, c, memory_order_release);
     else
-        log_missing(r);
+        log_missing();
 }
 
 const struct hp_core_api_st *hp_stub_core(void)
@@ -593,7 +625,7 @@ const struct hp_core_api_st *hp_stub_core(void)
         atomic_compare_exchange_strong(&retrying, &expect, 1)) {
         const struct hp_rare_st *r = hp_rare();
 
-        if ((c = attempt(r, retry_error, sizeof(retry_error))) != NULL) {
+        if ((c = attempt(retry_error, sizeof(retry_error))) != NULL) {
             atomic_store_explicit(&core, c, memory_order_release);
             r->syslog(LOG_AUTH | LOG_NOTICE, "hostpin: loaded %s after an "
                       "earlier failure", core_path);

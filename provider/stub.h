@@ -25,13 +25,17 @@ struct hp_rare_st {
     void (*syslog)(int, const char *, ...);
     char *(*dlerror)(void);
     int (*dladdr)(const void *, Dl_info *);
-    /* Scoped anchors (anchor.c): every store asks the core for an issuer
-     * it does not have. */
-    void (*set_get_issuer)(X509_STORE *, X509_STORE_CTX_get_issuer_fn);
-    int (*get1_issuer)(X509 **, X509_STORE_CTX *, const X509 *);
 };
 /* NULL if libcrypto or libc could not be asked (never expected). */
 const struct hp_rare_st *hp_rare(void);
+/* Scoped anchors (anchor.c): every store asks the core for an issuer it
+ * does not have.  Looked up when the first store is made, apart from the
+ * rare ones: every TLS client makes a store. */
+struct hp_issuer_st {
+    void (*set_get_issuer)(X509_STORE *, X509_STORE_CTX_get_issuer_fn);
+    int (*get1_issuer)(X509 **, X509_STORE_CTX *, const X509 *);
+};
+const struct hp_issuer_st *hp_issuer(void);
 
 struct hp_core_api_st;
 /* Register the hook and the digest cache's slots (once per process). */

@@ -96,8 +96,11 @@ else
     echo "# no deb-systemd-helper in the root: enabling not checked"
 fi
 if command -v systemd-analyze >/dev/null; then
+    # The minimal root has no systemd of its own: its targets are missing,
+    # which says nothing about these units.
     out=$(systemd-analyze verify --man=no --root="$ROOT" \
-        /lib/systemd/system/hostpin-index.path /lib/systemd/system/hostpin-index.service 2>&1)
+        /lib/systemd/system/hostpin-index.path /lib/systemd/system/hostpin-index.service 2>&1 |
+        grep -v "Unit sysinit.target not found" || true)
     is "systemd-analyze verify: the units are sound" "" "$out"
 fi
 
