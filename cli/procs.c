@@ -551,8 +551,10 @@ static void openssl_state(struct scan_st *s, const struct libs_st *l,
     } else {
         hp_cli_set(p->reason, sizeof(p->reason), "the system OpenSSL, and %s "
                  "(%s) loads hostpin, but this process has not loaded it: "
-                 "it skips the OpenSSL configuration or reads another "
-                 "section", file, how);
+                 "it skips the OpenSSL configuration, reads another "
+                 "section, or has not started OpenSSL yet (hostpin loads "
+                 "with the configuration, at the first TLS use)", file,
+                 how);
     }
 }
 

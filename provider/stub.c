@@ -658,7 +658,8 @@ static int hook_verify(X509_STORE_CTX *ctx)
     if (fail_open || (r != NULL && r->parent_ctx(ctx) != NULL))
         return saved.fn(ctx);
     HP_RAISE(HP_R_CORE, "%s; refusing verification (on_error = "
-                        "fail-closed)", core_error);
+                        "fail-closed; the same in syslog: hostpin log, "
+                        "and hostpin status)", core_error);
     if (r != NULL)
         r->set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;

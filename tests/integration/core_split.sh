@@ -125,6 +125,9 @@ s_client "$HP_WORK/alone.cnf" "$GPORT" free.test
 grep -q "hostpin installation incomplete.*$HP_WORK/alone/hostpin-core.so" "$OUT" &&
     hp_pass "no core: the refusal names the missing file" ||
     { hp_fail "no core: message lacks the file"; grep -i hostpin "$OUT"; }
+grep -q "the same in syslog: hostpin log, and hostpin status)" "$OUT" &&
+    hp_pass "no core: the refusal says where to read more" ||
+    { hp_fail "no core: no hint at hostpin log"; grep -i hostpin "$OUT"; }
 s_client "$HP_WORK/foreign.cnf" "$GPORT" pinned.test &&
     hp_fail "foreign core: genuine reached" || true
 grep -q "not hostpin's core for this hostpin.so .* (no hostpin_core_init_v2; .*): $HP_WORK/foreign/hostpin-core.so" "$OUT" &&
