@@ -186,6 +186,12 @@ static void anchor_cert(struct linter *l, const struct hp_pinset_st *ps,
                     "chain can end at it, so the host cannot be reached; "
                     "put the current certificate in the file", r->host,
                     c->file, subj, day);
+    } else if (X509_cmp_time(X509_get0_notBefore(x), &now) > 0) {
+        day_of(X509_get0_notBefore(x), day, sizeof(day));
+        hp_lint_add(l, HP_LINT_ANCHOR_EXPIRED, r->file, r->line, r->host,
+                    "host \"%s\": anchor \"%s\" (%s) is not valid before "
+                    "%s: until then no chain can end at it (is the clock "
+                    "right?)", r->host, c->file, subj, day);
     }
     memset(&info, 0, sizeof(info));
     hp_cert_details(x, &info);

@@ -60,8 +60,10 @@ hp_json_ok() {
 
 # hp_expired_cert DIR NAME: NAME.pem, a self-signed certificate that
 # expired in 2020, and its key NAME.key.
-hp_expired_cert() {
-    local d=$1 n=$2
+hp_expired_cert() { hp_dated_cert "$1" "$2" 20200101000000Z 20200201000000Z; }
+# hp_dated_cert DIR NAME START END: the same, valid from START to END.
+hp_dated_cert() {
+    local d=$1 n=$2 start=$3 end=$4
     (
         cd "$d" || exit 1
         mkdir -p "$n.ca" && : >"$n.ca/index.txt" && echo 01 >"$n.ca/serial"
@@ -73,7 +75,7 @@ hp_expired_cert() {
             -subj "/CN=$n" -keyout "$n.key" -out "$n.csr" 2>/dev/null &&
             openssl ca -batch -selfsign -config "$n.ca/ca.cnf" \
                 -keyfile "$n.key" -in "$n.csr" -out "$n.pem" \
-                -startdate 20200101000000Z -enddate 20200201000000Z \
+                -startdate "$start" -enddate "$end" \
                 >/dev/null 2>&1
     ) || { echo "could not create an expired certificate" >&2; exit 1; }
 }

@@ -14,6 +14,7 @@ hp_pki "$D/pki"
 cp pki/ginter.pem inter.pem
 cp pki/groot.pem root.pem
 hp_expired_cert "$D" old
+hp_dated_cert "$D" future 20990101000000Z 21000101000000Z
 chmod 644 ./*.pem
 umask 022
 A=sha256/$(hp_pin_of inter.pem)
@@ -239,13 +240,16 @@ chmod 644 weak.pem
 lint_file anchored 'version = 1;' 'hosts = (' \
     '  { host = "internal.test"; anchors = [ "root.pem" ]; },' \
     '  { host = "old.test"; anchors = [ "old.pem" ]; },' \
+    '  { host = "future.test"; anchors = [ "future.pem" ]; },' \
     '  { host = "weak.test"; anchors = [ "weak.pem" ]; policy = { min_rsa_bits = 2048; }; }' ');'
 hp_run "$HOSTPIN" lint anchored.conf
 hp_is "anchors: lint accepts the file" 0 "$RC"
 hp_has "anchors: an expired anchor" "$OUT" \
     "anchored.conf:4: warning: host \"old.test\": anchor \"./old.pem\" (/CN=old) expired on 2020-02-01: no chain can end at it"
+hp_has "anchors: an anchor not valid yet" "$OUT" \
+    "anchored.conf:5: warning: host \"future.test\": anchor \"./future.pem\" (/CN=future) is not valid before 2099-01-01"
 hp_has "anchors: an anchor below the policy" "$OUT" \
-    "anchored.conf:5: warning: host \"weak.test\": anchor \"./weak.pem\" (/CN=weak) has a RSA key of 1024 bits, below the policy (min_rsa_bits = 2048)"
+    "anchored.conf:6: warning: host \"weak.test\": anchor \"./weak.pem\" (/CN=weak) has a RSA key of 1024 bits, below the policy (min_rsa_bits = 2048)"
 hp_lacks "anchors: nothing about a valid root" "$OUT" 'anchor "./root.pem"'
 hp_run "$HOSTPIN" lint --json anchored.conf
 hp_has "anchors: lint --json code" "$OUT" '"code": "anchor-expired"'
