@@ -18,11 +18,11 @@ def reach(port, cafile, name="pinned.test"):
             return False
 
 
-def wait_for(want, gport, iport, cafile, limit=10.0):
+def wait_for(want, gport, iport, cafile, limit=10.0, name="pinned.test"):
     """Until (reach(gport), reach(iport)) == want, `limit` seconds at most."""
     end = time.monotonic() + limit
     while time.monotonic() < end:
-        if (reach(gport, cafile), reach(iport, cafile)) == want:
+        if (reach(gport, cafile, name), reach(iport, cafile, name)) == want:
             return True
         time.sleep(0.2)
     return False

@@ -79,4 +79,40 @@ for desc, src, want in (("pinned by the certs file", None, (True, False)),
 sys.exit(1 if fails else 0)
 PY
 [ $? -eq 0 ] && hp_pass "certs file changes picked up" || hp_fail "certs file changes"
+# An anchor file, likewise: two self-signed servers for internal.test, and
+# the anchor that trusts one of them changed under the client.
+for n in sa sb; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+        -subj "/CN=internal.test" -addext "subjectAltName=DNS:internal.test" \
+        -keyout "$HP_WORK/$n.key" -out "$HP_WORK/$n.pem" 2>/dev/null
+    hp_server "$n" "$HP_WORK/$n.pem" "$HP_WORK/$n.key"
+    eval "P_$n=\$HP_PORT"
+done
+cp "$HP_WORK/sa.pem" "$HP_WORK/anchor.pem"
+printf 'version = 1;\nreload_interval = 1;\nhosts = ( { host = "internal.test"; anchors = [ "anchor.pem" ]; } );\n' \
+    >"$HP_WORK/anchors.conf"
+hp_settle "$HP_WORK/anchor.pem" "$HP_WORK/anchors.conf"
+hp_cnf "$HP_WORK/anchors.cnf" "$HP_WORK/anchors.conf"
+# shellcheck disable=SC2154 # P_sa and P_sb are set by the eval above
+OPENSSL_CONF=$HP_WORK/anchors.cnf timeout 120 python3 - "$P_sa" "$P_sb" "$PKI/bundle.pem" \
+    "$HP_WORK/anchor.pem" "$HP_WORK/sa.pem" "$HP_WORK/sb.pem" <<'PY'
+import os, shutil, sys
+sys.path.insert(0, os.environ["HP_SRC"] + "/tests/integration")
+from reach import wait_for as wait
+pa, pb, cafile, anchor, sa, sb = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:7]
+fails = 0
+for desc, src, want in (("anchor of server A", None, (True, False)),
+                        ("anchor replaced with mv: server B's", sb, (False, True)),
+                        ("anchor rewritten in place: server A's", sa, (True, False))):
+    if src == sa:
+        shutil.copyfile(src, anchor)       # in place: settles after 2 s
+    elif src is not None:
+        shutil.copyfile(src, anchor + ".new")
+        shutil.move(anchor + ".new", anchor)
+    ok = wait(want, pa, pb, cafile, 15, "internal.test")
+    fails += not ok
+    print(("ok   - " if ok else "FAIL - ") + desc + ": picked up without restart")
+sys.exit(1 if fails else 0)
+PY
+[ $? -eq 0 ] && hp_pass "anchor file changes picked up" || hp_fail "anchor file changes"
 hp_done
