@@ -6,9 +6,8 @@
  * does not care where they come from.  The file source reads the
  * `report = { file = ...; }` file (JSON lines) and also syslog text (a
  * copy of /var/log/auth.log, `journalctl -o cat`), where each report is a
- * line with "hostpin-report: " before the JSON.  Reading the journal
- * itself (sd-journal, as `hostpin log` does) is one more source with the
- * same `next`. */
+ * line with "hostpin-report: " before the JSON.  The journal source reads
+ * the reports journald holds (sd-journal, as `hostpin log` does). */
 #define _XOPEN_SOURCE 700 /* strptime */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "logmsg.h"
 #include "reports.h"
 
 #define SYSLOG_TAG "hostpin-report: "
@@ -94,6 +94,102 @@ struct hp_report_src_st *hp_report_src_file(const char *path, char *err,
     if ((fs->f = fopen(path, "r")) == NULL) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         file_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The journal's reports, read when the source is opened. */
+struct journal_src {
+    const char *name;
+    char **v;
+    int64_t *when;
+    size_t n, cap, at;
+    int oom;
+};
+
+static void journal_add(void *arg, int64_t us, const char *program,
+                        long pid, const char *msg, int report)
+{
+    struct journal_src *js = arg;
+
+    (void)us;
+    (void)program;
+    (void)pid;
+    if (!report || js->oom)
+        return;
+    if (js->n == js->cap) {
+        size_t cap = js->cap ? 2 * js->cap : 64;
+        char **v = realloc(js->v, cap * sizeof(*v));
+
+        if (v == NULL) {
+            js->oom = 1;
+            return;
+        }
+        js->v = v;
+        js->cap = cap;
+    }
+    if ((js->v[js->n] = strdup(msg)) == NULL)
+        js->oom = 1;
+    else
+        js->n++;
+}
+
+static int journal_next(struct hp_report_src_st *s, const char **text,
+                        char *where, size_t wlen)
+{
+    struct journal_src *js = s->priv;
+
+    if (js->at == js->n)
+        return 0;
+    snprintf(where, wlen, "%s, report %zu", js->name, js->at + 1);
+    *text = js->v[js->at++];
+    return 1;
+}
+
+static void journal_src_close(struct hp_report_src_st *s)
+{
+    struct journal_src *js = s->priv;
+    size_t i;
+
+    if (js != NULL) {
+        for (i = 0; i < js->n; i++)
+            free(js->v[i]);
+        free(js->v);
+        free(js);
+    }
+    free(s);
+}
+
+struct hp_report_src_st *hp_report_src_journal(const char *dir, char *err,
+                                               size_t errlen)
+{
+    struct hp_report_src_st *s = calloc(1, sizeof(*s));
+    struct journal_src *js = calloc(1, sizeof(*js));
+    struct hp_journal_st *j;
+    int n;
+
+    if (s == NULL || js == NULL) {
+        snprintf(err, errlen, "out of memory");
+        free(s);
+        free(js);
+        return NULL;
+    }
+    js->name = dir != NULL ? dir : "the journal";
+    s->name = js->name;
+    s->next = journal_next;
+    s->close = journal_src_close;
+    s->priv = js;
+    if ((j = hp_journal_open(dir, 0, err, errlen)) == NULL) {
+        journal_src_close(s);
+        return NULL;
+    }
+    n = hp_journal_read(j, journal_add, js);
+    hp_journal_close(j);
+    if (n < 0 || js->oom) {
+        snprintf(err, errlen, "%s", n < 0 ? "reading the journal failed"
+                                          : "out of memory");
+        journal_src_close(s);
         return NULL;
     }
     return s;

@@ -35,6 +35,12 @@ struct hp_report_src_st {
 struct hp_report_src_st *hp_report_src_file(const char *path, char *err,
                                             size_t errlen);
 
+/* The reports in the local journal (dir NULL) or the journal files in dir
+ * (sd-journal, opened at run time); NULL with *err set if it cannot be
+ * read. */
+struct hp_report_src_st *hp_report_src_journal(const char *dir, char *err,
+                                               size_t errlen);
+
 /* Parse one report; 1, or 0 with `why` set (r then holds nothing). */
 int hp_report_parse(const char *text, struct hp_report_st *r, char *why,
                     size_t wlen);

@@ -20,6 +20,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "logmsg.h"
 #include "reports.h"
 
 #define MAX_SOURCES 16
@@ -27,7 +28,8 @@
 static const char usage_text[] =
     "Usage: hostpin suggest [OPTION]...\n"
     "Read the JSON reports that hosts in report mode produce (the pins\n"
-    "file's report = { file = ...; }) and write a pins file proposal: per\n"
+    "file's report = { file = ...; }, and with syslog = true the journal\n"
+    "where journald runs) and write a pins file proposal: per\n"
     "host, the intermediate or root key found in every validated chain,\n"
     "plus the leaf's key as backup candidate, with counts and first/last\n"
     "seen as comments, then the findings of hostpin lint on the result.\n"
@@ -41,6 +43,8 @@ static const char usage_text[] =
     "  --reports FILE     read FILE instead of the pins file's report file\n"
     "                     (repeatable; JSON lines, or syslog text with\n"
     "                     \"hostpin-report:\" lines)\n"
+    "  --journal          read the reports in the journal too\n"
+    "  --directory DIR    read the reports in the journal files in DIR\n"
     "  --cafile FILE      trust the CAs in FILE instead of the system's\n"
     "  --min-chains N     propose pins only for hosts seen in at least N\n"
     "                     validated chains (default 1)\n"
@@ -544,24 +548,27 @@ static void learn_free(struct learn *l)
 
 int hp_cli_suggest(int argc, char **argv)
 {
-    enum { OPT_PINS = 256, OPT_REPORTS, OPT_CAFILE, OPT_MIN };
+    enum { OPT_PINS = 256, OPT_REPORTS, OPT_CAFILE, OPT_MIN, OPT_JOURNAL,
+           OPT_DIR };
     static const struct option opts[] = {
         { "pins", required_argument, NULL, OPT_PINS },
         { "reports", required_argument, NULL, OPT_REPORTS },
+        { "journal", no_argument, NULL, OPT_JOURNAL },
+        { "directory", required_argument, NULL, OPT_DIR },
         { "cafile", required_argument, NULL, OPT_CAFILE },
         { "min-chains", required_argument, NULL, OPT_MIN },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    const char *pins = NULL, *cafile = NULL, *out = NULL;
-    const char *src[MAX_SOURCES];
+    const char *pins = NULL, *cafile = NULL, *out = NULL, *jdir = NULL;
+    const char *src[MAX_SOURCES + 1]; /* and the journal */
     struct hp_pinset_st *ps = NULL;
     struct hp_error_st err;
     struct learn l;
     size_t nsrc = 0, i, min = 1;
     char buf[1024], pbuf[1024], *end;
-    int c, rc = 1;
+    int c, rc = 1, journal = 0;
     long v;
 
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
@@ -574,6 +581,8 @@ int hp_cli_suggest(int argc, char **argv)
             src[nsrc++] = optarg;
             break;
         case OPT_CAFILE: cafile = optarg; break;
+        case OPT_JOURNAL: journal = 1; break;
+        case OPT_DIR: journal = 1; jdir = optarg; break;
         case OPT_MIN:
             v = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000)
@@ -597,7 +606,7 @@ int hp_cli_suggest(int argc, char **argv)
         pins = hp_cli_default_pins(pbuf, sizeof(pbuf));
     if (!hp_conf_load_file(pins, &ps, &err)) {
         hp_error_format(&err, buf, sizeof(buf));
-        if (nsrc == 0) {
+        if (nsrc == 0 && !journal) {
             hp_cli_error("suggest", "the pins file is unusable, so its "
                          "report file is unknown: %s (give --reports "
                          "FILE)", buf);
@@ -605,15 +614,25 @@ int hp_cli_suggest(int argc, char **argv)
         }
         ps = NULL;
     }
-    if (nsrc == 0 && (ps->report_file == NULL)) {
-        hp_cli_error("suggest", "%s writes no report file (add report = { "
-                     "file = \"...\"; }; and set mode = \"report\" for the "
-                     "hosts to learn), or give --reports FILE", pins);
+    /* Where the pins file sends its reports, unless told: its file, and
+     * the journal for syslog = true where journald runs (syslog files
+     * elsewhere: --reports). */
+    if (nsrc == 0 && !journal) {
+        if (ps->report_file != NULL)
+            src[nsrc++] = ps->report_file;
+        journal = ps->report_syslog && hp_journal_running();
+    }
+    if (nsrc == 0 && !journal) {
+        hp_cli_error("suggest", "%s%s", pins, ps->report_syslog
+                     ? " sends its reports to syslog, and journald does not "
+                       "run here: give the syslog file, --reports "
+                       "/var/log/auth.log"
+                     : " writes no report file (add report = { file = "
+                       "\"...\"; }; and set mode = \"report\" for the hosts "
+                       "to learn), or give --reports FILE");
         hp_pinset_free(ps);
         return 1;
     }
-    if (nsrc == 0)
-        src[nsrc++] = ps->report_file;
     memset(&l, 0, sizeof(l));
     if ((l.store = X509_STORE_new()) == NULL ||
         (cafile ? X509_STORE_load_file(l.store, cafile)
@@ -633,6 +652,21 @@ int hp_cli_suggest(int argc, char **argv)
             hp_cli_error("suggest", "%s", buf);
             goto out;
         }
+        ok = read_source(&l, s);
+        s->close(s);
+        if (!ok)
+            goto out;
+    }
+    if (journal) {
+        struct hp_report_src_st *s = hp_report_src_journal(jdir, buf,
+                                                           sizeof(buf));
+        int ok;
+
+        if (s == NULL) {
+            hp_cli_error("suggest", "%s", buf);
+            goto out;
+        }
+        src[nsrc++] = s->name;
         ok = read_source(&l, s);
         s->close(s);
         if (!ok)

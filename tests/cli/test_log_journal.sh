@@ -81,4 +81,27 @@ hp_run "$HOSTPIN" log --journal --file "$W/extra.log" -n 0
 hp_has "--journal --file: both" "$OUT" "refused  file.test"
 hp_has "--journal --file: both, the journal too" "$OUT" "  openssl["
 
+# hostpin suggest learns from the reports in the journal, as hostpin log
+# reads them: a host in report mode whose reports go to syslog only.
+hp_pins_text "$W/learn.conf" 'version = 1;' 'mode = "report";' \
+    'report = { syslog = true; };' 'hosts = (' \
+    "  { host = \"pinned.test\"; pins = [ \"$HP_ZERO_PIN\" ]; }" ');'
+hp_cnf "$W/learn.cnf" "$W/learn.conf"
+for _ in 1 2 3; do
+    OPENSSL_CONF=$W/learn.cnf hp_openssl s_client -connect "127.0.0.1:$GPORT" \
+        -servername pinned.test -verify_hostname pinned.test -verify_return_error \
+        -CAfile "$P/bundle.pem" </dev/null >/dev/null 2>&1
+done
+for _ in $(seq 1 100); do
+    "$HOSTPIN" log -n 0 2>/dev/null | grep -q 'report-only' && break
+    sleep 0.1
+done
+hp_run "$HOSTPIN" suggest --pins "$W/learn.conf" --cafile "$P/bundle.pem" -o "$W/proposal.conf"
+hp_is "suggest from the journal: exit 0" 0 "$RC"
+hp_has "suggest from the journal: the reports read" "$ERR" "1 host proposed from 3 reports"
+hp_has "suggest from the journal: pins the intermediate" "$(cat "$W/proposal.conf")" "\"sha256/$INTER\""
+hp_has "suggest from the journal: says where they came from" "$(cat "$W/proposal.conf")" "the journal"
+hp_run "$HOSTPIN" suggest --pins "$W/learn.conf" --cafile "$P/bundle.pem" --directory /nonexistent
+hp_is "suggest --directory that is not a journal: exit 1" 1 "$RC"
+
 hp_done
