@@ -250,6 +250,36 @@ hp_is "thresholds: 10 days is critical with --crit-days 12" 2 "$RC"
 hp_has "thresholds: critical says so" "$OUT" "CRITICAL certificate-expiring"
 aud "dated.audit.test" --expires-days 10
 hp_is "--expires-days 10: a rule expiring in 20 days is fine" 0 "$RC"
+# A server that accepts and then says nothing: the host is unknown after
+# --timeout, and the others are judged meanwhile (the pool goes on).
+python3 - "$HP_WORK/silent.port" <<'PYS' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    s.settimeout(1)
+    try:
+        conns.append(s.accept()[0])   # held open, never answered
+    except socket.timeout:
+        pass
+PYS
+HP_PIDS+=($!)
+for _ in $(seq 1 100); do [ -s "$HP_WORK/silent.port" ] && break; sleep 0.05; done
+SILENT=$(cat "$HP_WORK/silent.port")
+start=$SECONDS
+hp_run "$HOSTPIN" audit --pins "$F" --cafile "$P/bundle.pem" --timeout 2 --jobs 2 \
+    --connect "pass.audit.test=127.0.0.1:$GPORT" --connect "dated.audit.test=127.0.0.1:$GPORT" \
+    --connect "down.audit.test=127.0.0.1:$SILENT" pass.audit.test down.audit.test dated.audit.test
+hp_is "a silent server: unknown (exit 3)" 3 "$RC"
+hp_has "a silent server: said" "$(tr -s ' ' <<<"$OUT")" "down.audit.test:443 UNKNOWN"
+hp_has "a silent server: the others judged" "$OUT" "3 hosts: 0 critical, 1 unknown, 2 warning"
+hp_lacks "a silent server: only it unknown" "$(grep -v '^down' <<<"$OUT")" " UNKNOWN unreachable"
+[ $((SECONDS - start)) -lt 20 ] && hp_pass "a silent server: bounded by --timeout ($((SECONDS - start)) s)" ||
+    hp_fail "a silent server held the audit $((SECONDS - start)) s"
 aud other.audit.test
 hp_is "a name without a rule: warning" 1 "$RC"
 hp_has "a name without a rule: said" "$OUT" "WARNING no-rule: $F has no rule for this name"
