@@ -51,6 +51,28 @@ struct client {
 
 static pid_t server_pid = -1;
 
+/* argv in a child with no standard streams and OPENSSL_CONF=cnf (NULL:
+ * unset); its pid, or -1. */
+static pid_t spawn(char *const argv[], const char *cnf)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (cnf != NULL)
+            setenv("OPENSSL_CONF", cnf, 1);
+        else
+            unsetenv("OPENSSL_CONF");
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
 static void stop_server(void)
 {
     if (server_pid > 0) {
@@ -84,19 +106,13 @@ static int start_server(const char *dir)
     snprintf(cert, sizeof(cert), "%s/leaf.pem", dir);
     snprintf(key, sizeof(key), "%s/leaf.key", dir);
     snprintf(chain, sizeof(chain), "%s/inter.pem", dir);
-    if ((server_pid = fork()) < 0)
-        return -1;
-    if (server_pid == 0) {
-        int null = open("/dev/null", O_RDWR);
+    {
+        char *argv[] = { "openssl", "s_server", "-accept", accept, "-cert",
+                         cert, "-key", key, "-cert_chain", chain, "-www",
+                         "-quiet", NULL };
 
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        unsetenv("OPENSSL_CONF");
-        execlp("openssl", "openssl", "s_server", "-accept", accept, "-cert",
-               cert, "-key", key, "-cert_chain", chain, "-www", "-quiet",
-               (char *)NULL);
-        _exit(127);
+        if ((server_pid = spawn(argv, NULL)) < 0)
+            return -1;
     }
     atexit(stop_server);
     /* Ready when it accepts: at most 10 s. */
@@ -120,20 +136,10 @@ static double run_once(char *const argv[], const char *cnf, long *maxrss)
     struct rusage ru;
     double t0 = hpb_now();
     int st = 0;
-    pid_t pid = fork();
+    pid_t pid = spawn(argv, cnf);
 
     if (pid < 0)
         return -1;
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        setenv("OPENSSL_CONF", cnf, 1);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
     if (wait4(pid, &st, 0, &ru) < 0 || !WIFEXITED(st) ||
         WEXITSTATUS(st) != 0)
         return -1;

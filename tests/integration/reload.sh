@@ -49,38 +49,43 @@ for desc, action, want in (
 sys.exit(1 if fails else 0)
 PY
 [ $? -eq 0 ] && hp_pass "drop-in changes picked up" || hp_fail "drop-in changes"
-# Files the pins come from besides the pins file: a `certs` file changed
-# under a long-running client takes effect at the next reload.
+# Files the pins come from besides the pins file, changed under a
+# long-running client: each takes effect at the next reload.
+# file_changes DESC CNF FILE A B PORT_A PORT_B NAME: FILE holds A (PORT_A
+# reached, PORT_B not); rewritten in place with B, then A moved in with mv.
+file_changes() {
+    OPENSSL_CONF=$2 timeout 120 python3 - "$@" "$PKI/bundle.pem" <<'PY'
+import os, shutil, sys
+sys.path.insert(0, os.environ["HP_SRC"] + "/tests/integration")
+from reach import wait_for
+desc, _, target, a, b, pa, pb, name, cafile = sys.argv[1:10]
+fails = 0
+for step, src, want in (("as loaded", None, (True, False)),
+                        ("rewritten in place", b, (False, True)),
+                        ("replaced with mv", a, (True, False))):
+    if src == b:
+        shutil.copyfile(src, target)       # in place: settles after 2 s
+    elif src is not None:
+        shutil.copyfile(src, target + ".new")
+        shutil.move(target + ".new", target)
+    ok = wait_for(want, int(pa), int(pb), cafile, 15, name)
+    fails += not ok
+    print(("ok   - " if ok else "FAIL - ") + desc + " " + step +
+          ": picked up without restart")
+sys.exit(1 if fails else 0)
+PY
+}
+# A `certs` file: the genuine intermediate, then the impostor's root.
 cp "$PKI/ginter.pem" "$HP_WORK/key.pem"
 printf 'version = 1;\nreload_interval = 1;\nhosts = ( { host = "pinned.test"; certs = [ "key.pem" ]; } );\n' \
     >"$HP_WORK/certs.conf"
 hp_settle "$HP_WORK/key.pem" "$HP_WORK/certs.conf"
 hp_cnf "$HP_WORK/certs.cnf" "$HP_WORK/certs.conf"
-OPENSSL_CONF=$HP_WORK/certs.cnf timeout 120 python3 - "$GPORT" "$IPORT" "$PKI/bundle.pem" \
-    "$HP_WORK/key.pem" "$PKI/iroot.pem" "$PKI/ginter.pem" <<'PY'
-import os, shutil, sys
-sys.path.insert(0, os.environ["HP_SRC"] + "/tests/integration")
-from reach import wait_for as wait
-gport, iport, cafile, key, iroot, ginter = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:7]
-def wait_for(want):
-    return wait(want, gport, iport, cafile, 15)
-fails = 0
-for desc, src, want in (("pinned by the certs file", None, (True, False)),
-                        ("certs file rewritten in place", iroot, (False, True)),
-                        ("certs file replaced with mv", ginter, (True, False))):
-    if src == iroot:
-        shutil.copyfile(src, key)          # in place: settles after 2 s
-    elif src is not None:
-        shutil.copyfile(src, key + ".new")
-        shutil.move(key + ".new", key)
-    ok = wait_for(want)
-    fails += not ok
-    print(("ok   - " if ok else "FAIL - ") + desc + ": picked up without restart")
-sys.exit(1 if fails else 0)
-PY
-[ $? -eq 0 ] && hp_pass "certs file changes picked up" || hp_fail "certs file changes"
-# An anchor file, likewise: two self-signed servers for internal.test, and
-# the anchor that trusts one of them changed under the client.
+file_changes "certs file" "$HP_WORK/certs.cnf" "$HP_WORK/key.pem" "$PKI/ginter.pem" \
+    "$PKI/iroot.pem" "$GPORT" "$IPORT" pinned.test &&
+    hp_pass "certs file changes picked up" || hp_fail "certs file changes"
+# An anchor file: two self-signed servers for internal.test, and the
+# anchor that trusts one of them.
 for n in sa sb; do
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
         -subj "/CN=internal.test" -addext "subjectAltName=DNS:internal.test" \
@@ -94,25 +99,7 @@ printf 'version = 1;\nreload_interval = 1;\nhosts = ( { host = "internal.test"; 
 hp_settle "$HP_WORK/anchor.pem" "$HP_WORK/anchors.conf"
 hp_cnf "$HP_WORK/anchors.cnf" "$HP_WORK/anchors.conf"
 # shellcheck disable=SC2154 # P_sa and P_sb are set by the eval above
-OPENSSL_CONF=$HP_WORK/anchors.cnf timeout 120 python3 - "$P_sa" "$P_sb" "$PKI/bundle.pem" \
-    "$HP_WORK/anchor.pem" "$HP_WORK/sa.pem" "$HP_WORK/sb.pem" <<'PY'
-import os, shutil, sys
-sys.path.insert(0, os.environ["HP_SRC"] + "/tests/integration")
-from reach import wait_for as wait
-pa, pb, cafile, anchor, sa, sb = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:7]
-fails = 0
-for desc, src, want in (("anchor of server A", None, (True, False)),
-                        ("anchor replaced with mv: server B's", sb, (False, True)),
-                        ("anchor rewritten in place: server A's", sa, (True, False))):
-    if src == sa:
-        shutil.copyfile(src, anchor)       # in place: settles after 2 s
-    elif src is not None:
-        shutil.copyfile(src, anchor + ".new")
-        shutil.move(anchor + ".new", anchor)
-    ok = wait(want, pa, pb, cafile, 15, "internal.test")
-    fails += not ok
-    print(("ok   - " if ok else "FAIL - ") + desc + ": picked up without restart")
-sys.exit(1 if fails else 0)
-PY
-[ $? -eq 0 ] && hp_pass "anchor file changes picked up" || hp_fail "anchor file changes"
+file_changes "anchor file" "$HP_WORK/anchors.cnf" "$HP_WORK/anchor.pem" "$HP_WORK/sa.pem" \
+    "$HP_WORK/sb.pem" "$P_sa" "$P_sb" internal.test &&
+    hp_pass "anchor file changes picked up" || hp_fail "anchor file changes"
 hp_done
