@@ -463,6 +463,39 @@ static void certs_missing_names_path(void **state)
                      "certificate file \"" NOWHERE "/missing.pem\"");
 }
 
+/* A path longer than a path can be is refused, never cut short (the part
+ * kept could name another file). */
+static void long_path(const char *before, const char *after, int line,
+                      const char *what)
+{
+    size_t n = 5000, b = strlen(before), a = strlen(after);
+    char *text = malloc(b + n + a + 1);
+
+    assert_non_null(text);
+    memcpy(text, before, b);
+    memset(text + b, 'a', n);
+    memcpy(text + b + n, after, a + 1);
+    hpt_expect_error(text, NOWHERE, line, what);
+    free(text);
+}
+
+static void paths_too_long(void **state)
+{
+    (void)state;
+    long_path("version = 1;\nhosts = (\n  { host = \"a.example\";\n"
+              "    pins = [ " P " ];\n    certs = [ \"", "\" ]; }\n);\n", 5,
+              "path too long (at most 4095 bytes)");
+    long_path("version = 1;\nhosts = (\n  { host = \"a.example\";\n"
+              "    anchors = [ \"", "\" ]; }\n);\n", 4,
+              "path too long (at most 4095 bytes)");
+    long_path("version = 1;\ncerts_dir = \"", "\";\n", 2,
+              "path too long (at most 4095 bytes)");
+    long_path("version = 1;\ninclude_dir = \"", "\";\n", 2,
+              "path too long (at most 4095 bytes)");
+    long_path("version = 1;\n@include \"", "\"\n", 2,
+              "path too long (at most 2047 bytes)");
+}
+
 /* ---- certificate files that exist but hold no certificate ------------- */
 
 static char *tmp;
@@ -755,6 +788,7 @@ int main(void)
         T(certs_not_list),
         T(cert_not_string),
         cmocka_unit_test(certs_missing_names_path),
+        cmocka_unit_test(paths_too_long),
         cmocka_unit_test(certs_text_file),
         cmocka_unit_test(certs_empty_file),
         cmocka_unit_test(certs_key_only),
