@@ -134,6 +134,9 @@ struct stat;
 /* `rel` under `base` (`rel` alone when absolute or base is NULL) into out;
  * 0 when it does not fit: a path is refused, never cut short. */
 int hp_path_join(char *out, size_t len, const char *base, const char *rel);
+/* The folder of `path` ("." for a bare name, "/" at the top) into out; 0
+ * when it does not fit. */
+int hp_path_dir(char *out, size_t len, const char *path);
 int hp_trust_file(const struct stat *st, const char *path, char *why,
                   size_t len);
 int hp_trust_file_st(const struct stat *st, char *why, size_t len);

@@ -555,7 +555,6 @@ int hp_index_write(const char *pins_path, const char *index_path, int flags,
     unsigned char sha[32];
     unsigned int shalen = 0;
     char path[4096], dir[4096];
-    const char *slash;
     size_t len = 0;
     char *text;
     int racy = 0, ok = 0;
@@ -574,14 +573,10 @@ int hp_index_write(const char *pins_path, const char *index_path, int flags,
         err_set(err, pins_path, "contains a NUL byte (expected a text file)");
         goto out;
     }
-    slash = strrchr(pins_path, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == pins_path)
-        snprintf(dir, sizeof(dir), "/");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - pins_path),
-                 pins_path);
+    if (!hp_path_dir(dir, sizeof(dir), pins_path)) {
+        err_set(err, pins_path, "path too long");
+        goto out;
+    }
     if (EVP_Digest(text, len, sha, &shalen, EVP_sha256(), NULL) != 1 ||
         shalen != 32) {
         err_set(err, pins_path, "cannot compute SHA-256");

@@ -24,7 +24,7 @@ struct litem {
 struct linter {
     const struct hp_lint_opts_st *o;
     const char *path;
-    char basedir[1024];
+    char basedir[4096]; /* as the loader's (hp_conf_load_file) */
     struct litem *items;
     size_t n, cap;
     char **seen; /* files and folders whose permissions were checked */
@@ -421,7 +421,6 @@ int hp_conf_lint_file(const char *path, const struct hp_lint_opts_st *opts,
     struct hp_pinset_st *ps = NULL;
     struct hp_error_st err;
     struct linter l;
-    const char *slash;
     config_t cfg;
     size_t i;
     int ret = 1;
@@ -439,14 +438,8 @@ int hp_conf_lint_file(const char *path, const struct hp_lint_opts_st *opts,
     l.o = opts;
     l.path = path;
     /* Relative certificate paths and @include: the loader's base folder. */
-    slash = strrchr(path, '/');
-    if (slash == NULL)
-        snprintf(l.basedir, sizeof(l.basedir), ".");
-    else if (slash == path)
-        snprintf(l.basedir, sizeof(l.basedir), "/");
-    else
-        snprintf(l.basedir, sizeof(l.basedir), "%.*s", (int)(slash - path),
-                 path);
+    if (!hp_path_dir(l.basedir, sizeof(l.basedir), path))
+        l.basedir[0] = '\0'; /* the loader above would have refused it */
     hp_lint_perms(&l, path, "pins file");
     config_init(&cfg);
     config_set_include_dir(&cfg, l.basedir);

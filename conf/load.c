@@ -866,10 +866,26 @@ int hp_path_join(char *out, size_t len, const char *base, const char *rel)
     return n >= 0 && (size_t)n < len;
 }
 
+int hp_path_dir(char *out, size_t len, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+
+    if (n >= len)
+        return 0;
+    if (slash == NULL)
+        memcpy(out, ".", 2);
+    else {
+        memcpy(out, path, n);
+        out[n] = '\0';
+    }
+    return 1;
+}
+
 int hp_conf_load_file(const char *path, struct hp_pinset_st **out,
                       struct hp_error_st *err)
 {
-    const char *why = NULL, *slash;
+    const char *why = NULL;
     char dir[PATH_MAX];
     size_t len = 0;
     char *text;
@@ -888,14 +904,7 @@ int hp_conf_load_file(const char *path, struct hp_pinset_st **out,
         free(text);
         return 0;
     }
-    slash = strrchr(path, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else if ((size_t)(slash - path) < sizeof(dir))
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    else {
+    if (!hp_path_dir(dir, sizeof(dir), path)) {
         hp_load_err(err, path, 0, "path too long (a folder of at most %zu "
                     "bytes)", sizeof(dir) - 1);
         free(text);

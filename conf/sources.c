@@ -2,7 +2,6 @@
 /* The files and folders a pin set was read from, as they were when read:
  * a long-running program reloads when one of them changes, and uses no
  * set while one of them is still being written. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -119,20 +118,11 @@ int hp_sources_changed(const struct hp_sources_st *s)
 static int written_in_place(const struct hp_source_st *e)
 {
     struct stat dst;
-    const char *slash;
     char dir[4096];
 
     if (ts_equal(&e->mtime, &e->ctime))
         return 1;
-    slash = strrchr(e->path, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if ((size_t)(slash - e->path) >= sizeof(dir))
-        return 1;
-    else
-        snprintf(dir, sizeof(dir), "%.*s",
-                 slash == e->path ? 1 : (int)(slash - e->path), e->path);
-    if (stat(dir, &dst) != 0)
+    if (!hp_path_dir(dir, sizeof(dir), e->path) || stat(dir, &dst) != 0)
         return 1;
     return dst.st_mtim.tv_sec < e->ctime.tv_sec ||
            (dst.st_mtim.tv_sec == e->ctime.tv_sec &&
