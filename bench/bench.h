@@ -59,6 +59,10 @@ struct hpb_case {
 int hpb_case_setup(const struct hpb_opts *o, const char *name,
                    const char *alg, struct hpb_case *c);
 
+/* In a child: exec argv with OPENSSL_CONF=cnf (NULL: unset); never
+ * returns (127 if the exec fails). */
+void hpb_exec(char *const argv[], const char *cnf)
+    __attribute__((noreturn));
 /* Run argv (argv[0] is a path) with OPENSSL_CONF=cnf (NULL: unset) and
  * collect its stdout into out (NUL-terminated).  Returns exit status or
  * -1. */

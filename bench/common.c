@@ -269,6 +269,16 @@ const char *hpb_self(void)
     return self;
 }
 
+void hpb_exec(char *const argv[], const char *cnf)
+{
+    if (cnf != NULL)
+        setenv("OPENSSL_CONF", cnf, 1);
+    else
+        unsetenv("OPENSSL_CONF");
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
 /* fork/exec with stdout (and optionally stderr) into pipes. */
 static int run_capture(char *const argv[], const char *cnf, char *out,
                        size_t outlen, char *err, size_t errlen)
@@ -288,12 +298,7 @@ static int run_capture(char *const argv[], const char *cnf, char *out,
         dup2(pe[1], 2);
         close(po[0]);
         close(pe[0]);
-        if (cnf != NULL)
-            setenv("OPENSSL_CONF", cnf, 1);
-        else
-            unsetenv("OPENSSL_CONF");
-        execvp(argv[0], argv);
-        _exit(127);
+        hpb_exec(argv, cnf);
     }
     close(po[1]);
     close(pe[1]);

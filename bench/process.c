@@ -67,12 +67,7 @@ static pid_t spawn(char *const argv[], const char *cnf, unsigned limit)
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
-        if (cnf != NULL)
-            setenv("OPENSSL_CONF", cnf, 1);
-        else
-            unsetenv("OPENSSL_CONF");
-        execvp(argv[0], argv);
-        _exit(127);
+        hpb_exec(argv, cnf);
     }
     return pid;
 }

@@ -103,5 +103,7 @@ hp_has "suggest from the journal: pins the intermediate" "$(cat "$W/proposal.con
 hp_has "suggest from the journal: says where they came from" "$(cat "$W/proposal.conf")" "the journal"
 hp_run "$HOSTPIN" suggest --pins "$W/learn.conf" --cafile "$P/bundle.pem" --directory /nonexistent
 hp_is "suggest --directory that is not a journal: exit 1" 1 "$RC"
+hp_has "suggest --directory that is not a journal: says why" "$ERR" \
+    "hostpin suggest: cannot open the journal in /nonexistent"
 
 hp_done
