@@ -9,11 +9,22 @@
 #include <syslog.h>
 
 #include <openssl/core.h>
+#include <openssl/opensslv.h>
 #include <openssl/x509_vfy.h>
 
 #include "hostpin_conf.h"
 
-/* Reason codes served through get_reason_strings. */
+/* The version node of every OpenSSL function hostpin looks up by name
+ * (all date from the major release: OPENSSL_3.0.0, OPENSSL_4.0.0).
+ * dlvsym(RTLD_DEFAULT, name, HP_OSSL_SYMVER) searches the caller's scope:
+ * the program's global objects, then the caller's own dependencies, so
+ * libcrypto is found even where the program loaded it privately; the
+ * version keeps another major's library out. */
+#define HP_OSSL_STR_(x) #x
+#define HP_OSSL_STR(x) HP_OSSL_STR_(x)
+#define HP_OSSL_SYMVER "OPENSSL_" HP_OSSL_STR(OPENSSL_VERSION_MAJOR) ".0.0"
+
+/* Reason codes given to OpenSSL with the first error (provider.c). */
 #define HP_R_PIN_MISMATCH 1
 #define HP_R_PINS_FILE 2
 #define HP_R_INTERNAL 3

@@ -10,6 +10,7 @@
 
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/params.h>
 
 #include "hostpin.h"
@@ -25,7 +26,6 @@ static OSSL_FUNC_provider_teardown_fn hp_teardown;
 static OSSL_FUNC_provider_gettable_params_fn hp_gettable_params;
 static OSSL_FUNC_provider_get_params_fn hp_get_params;
 static OSSL_FUNC_provider_query_operation_fn hp_query;
-static OSSL_FUNC_provider_get_reason_strings_fn hp_reason_strings;
 
 static OSSL_FUNC_core_get_params_fn *core_get_params;
 static OSSL_FUNC_core_new_error_fn *core_new_error;
@@ -44,6 +44,12 @@ struct hp_provctx_st {
 };
 static struct hp_provctx_st provctxs[HP_MAX_HANDLES];
 
+/* The reason strings are given to OpenSSL when the first error is raised,
+ * not through get_reason_strings: OpenSSL loads those at every activation,
+ * and each ERR_load_strings also reloads its own hundred library and
+ * reason strings, 14,600 instructions in every program that reads
+ * openssl.cnf (bench/README.md).  OpenSSL numbers the provider's error
+ * library when it creates the instance, with or without strings. */
 static const OSSL_ITEM reason_strings[] = {
     /* Programs that print only the reason (curl) still say where the
      * whole message is. */
@@ -59,6 +65,60 @@ static const OSSL_ITEM reason_strings[] = {
     { 0, NULL }
 };
 
+#define HP_NREASONS (sizeof(reason_strings) / sizeof(reason_strings[0]))
+
+/* One table per error library (one per library context that activated
+ * us): ERR_load_strings marks each entry with its library and keeps the
+ * table.  libs[i] is 0 while free, -1 while being loaded. */
+static _Atomic int libs[HP_MAX_HANDLES];
+static ERR_STRING_DATA lib_strings[HP_MAX_HANDLES][1 + HP_NREASONS];
+static char lib_names[HP_MAX_HANDLES][64];
+
+static void load_reason_strings(const OSSL_CORE_HANDLE *h)
+{
+    const struct hp_rare_st *r = hp_rare();
+    const char *name = NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_CORE_PROV_NAME, &name, 0),
+        OSSL_PARAM_END
+    };
+    unsigned long e;
+    size_t i, k;
+    int lib, none = 0;
+
+    if (r == NULL || (e = r->err_peek_last_error()) == 0 ||
+        (lib = ERR_GET_LIB(e)) <= 0)
+        return;
+    for (i = 0; i < HP_MAX_HANDLES; i++)
+        if (atomic_load(&libs[i]) == lib)
+            return;
+    for (i = 0; i < HP_MAX_HANDLES; i++)
+        if (atomic_compare_exchange_strong(&libs[i], &none, -1))
+            break;
+        else
+            none = 0;
+    if (i == HP_MAX_HANDLES)
+        return; /* more libraries than slots: codes without their text */
+    /* The library's name is the provider's, as OpenSSL would give it. */
+    if (core_get_params == NULL || !core_get_params(h, params) ||
+        name == NULL)
+        name = "hostpin";
+    for (k = 0; name[k] != '\0' && k + 1 < sizeof(lib_names[i]); k++)
+        lib_names[i][k] = name[k];
+    lib_names[i][k] = '\0';
+    /* Entry 0 names the library; a 0 would end the table. */
+    lib_strings[i][0].error = ERR_PACK(lib, 0, 0);
+    lib_strings[i][0].string = lib_names[i];
+    for (k = 0; reason_strings[k].ptr != NULL; k++) {
+        lib_strings[i][k + 1].error = (unsigned long)reason_strings[k].id;
+        lib_strings[i][k + 1].string = reason_strings[k].ptr;
+    }
+    lib_strings[i][k + 1].error = 0;
+    lib_strings[i][k + 1].string = NULL;
+    r->err_load_strings(lib, lib_strings[i]);
+    atomic_store(&libs[i], lib);
+}
+
 void hp_prov_vraise(const char *func, int line, int reason, const char *fmt,
                     va_list ap)
 {
@@ -73,6 +133,7 @@ void hp_prov_vraise(const char *func, int line, int reason, const char *fmt,
     if (core_set_error_debug != NULL)
         core_set_error_debug(h, "hostpin", line, func);
     core_vset_error(h, (uint32_t)reason, fmt, ap);
+    load_reason_strings(h);
 }
 
 static void hp_teardown(void *provctx)
@@ -154,12 +215,6 @@ static const OSSL_ALGORITHM *hp_query(void *provctx, int operation_id,
     return operation_id == OSSL_OP_STORE ? hp_stub_store_algorithms : NULL;
 }
 
-static const OSSL_ITEM *hp_reason_strings(void *provctx)
-{
-    (void)provctx;
-    return reason_strings;
-}
-
 static OSSL_FUNC_CRYPTO_zalloc_fn *core_zalloc;
 static OSSL_FUNC_CRYPTO_free_fn *core_free;
 
@@ -200,8 +255,6 @@ static const OSSL_DISPATCH dispatch[] = {
       (void (*)(void))hp_gettable_params },
     { OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))hp_get_params },
     { OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))hp_query },
-    { OSSL_FUNC_PROVIDER_GET_REASON_STRINGS,
-      (void (*)(void))hp_reason_strings },
     { 0, NULL }
 };
 

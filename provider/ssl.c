@@ -20,25 +20,43 @@ static _Atomic int resolved;
 static _Atomic long next_try; /* monotonic second of the next attempt */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int try_resolve(void)
+/* h: a libssl handle, or RTLD_DEFAULT for the program's global objects,
+ * where libssl is for most programs (curl, s_client): asking there first
+ * spares dlopen(RTLD_NOLOAD), which compares its name with every object's
+ * of the program (11,000 instructions in curl).  The version keeps
+ * another major's libssl out (hostpin.h, HP_OSSL_SYMVER). */
+static int lookup(void *h)
 {
-    void *h = dlopen(HP_LIBSSL_SONAME, RTLD_LAZY | RTLD_NOLOAD);
     int (*idx_fn)(void);
 
-    if (h == NULL)
+    *(void **)&idx_fn =
+        dlvsym(h, "SSL_get_ex_data_X509_STORE_CTX_idx", HP_OSSL_SYMVER);
+    if (idx_fn == NULL)
         return 0;
-    *(void **)&idx_fn = dlsym(h, "SSL_get_ex_data_X509_STORE_CTX_idx");
-    *(void **)&api.is_server = dlsym(h, "SSL_is_server");
-    *(void **)&api.servername = dlsym(h, "SSL_get_servername");
-    *(void **)&api.get_rfd = dlsym(h, "SSL_get_rfd");
-    *(void **)&api.get_verify_mode = dlsym(h, "SSL_get_verify_mode");
-    /* The handle is not closed: libssl stays for the process anyway and
-     * the pointers above must stay valid. */
-    if (idx_fn == NULL || api.is_server == NULL || api.servername == NULL ||
+    *(void **)&api.is_server = dlvsym(h, "SSL_is_server", HP_OSSL_SYMVER);
+    *(void **)&api.servername =
+        dlvsym(h, "SSL_get_servername", HP_OSSL_SYMVER);
+    *(void **)&api.get_rfd = dlvsym(h, "SSL_get_rfd", HP_OSSL_SYMVER);
+    *(void **)&api.get_verify_mode =
+        dlvsym(h, "SSL_get_verify_mode", HP_OSSL_SYMVER);
+    if (api.is_server == NULL || api.servername == NULL ||
         api.get_rfd == NULL || api.get_verify_mode == NULL)
         return 0;
     api.ctx_idx = idx_fn();
     return api.ctx_idx >= 0;
+}
+
+static int try_resolve(void)
+{
+    void *h;
+
+    if (lookup(RTLD_DEFAULT))
+        return 1;
+    /* Loaded privately (Python's _ssl): by its name.  The handle is not
+     * closed: libssl stays for the process anyway and the pointers must
+     * stay valid. */
+    h = dlopen(HP_LIBSSL_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+    return h != NULL && lookup(h);
 }
 
 /* NULL while libssl is not in the process.  Retried at most once a second,

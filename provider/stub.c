@@ -205,10 +205,15 @@ static void rare_init(void)
     *(void **)&rare.syslog = dlsym(RTLD_DEFAULT, "syslog");
     *(void **)&rare.dlerror = dlsym(RTLD_DEFAULT, "dlerror");
     *(void **)&rare.dladdr = dlsym(RTLD_DEFAULT, "dladdr");
+    *(void **)&rare.err_peek_last_error =
+        dlsym(crypto, "ERR_peek_last_error");
+    *(void **)&rare.err_load_strings = dlsym(crypto, "ERR_load_strings");
     rare_ok = rare.param_locate != NULL && rare.param_set_int != NULL &&
               rare.param_set_utf8_ptr != NULL && rare.parent_ctx != NULL &&
               rare.set_error != NULL && rare.syslog != NULL &&
-              rare.dlerror != NULL && rare.dladdr != NULL;
+              rare.dlerror != NULL && rare.dladdr != NULL &&
+              rare.err_peek_last_error != NULL &&
+              rare.err_load_strings != NULL;
 }
 
 const struct hp_rare_st *hp_rare(void)
@@ -221,16 +226,15 @@ static pthread_once_t issuer_once = PTHREAD_ONCE_INIT;
 static struct hp_issuer_st issuer_fns;
 static int issuer_ok;
 
+/* libcrypto is this module's dependency, so the caller's scope has it
+ * (hostpin.h, HP_OSSL_SYMVER): no dlopen(RTLD_NOLOAD), which compares its
+ * name with every object's of the program (8,000 instructions in curl). */
 static void issuer_init(void)
 {
-    void *crypto = dlopen(HP_LIBCRYPTO_SONAME, RTLD_LAZY | RTLD_NOLOAD);
-
-    if (crypto == NULL)
-        return;
     *(void **)&issuer_fns.set_get_issuer =
-        dlsym(crypto, "X509_STORE_set_get_issuer");
+        dlvsym(RTLD_DEFAULT, "X509_STORE_set_get_issuer", HP_OSSL_SYMVER);
     *(void **)&issuer_fns.get1_issuer =
-        dlsym(crypto, "X509_STORE_CTX_get1_issuer");
+        dlvsym(RTLD_DEFAULT, "X509_STORE_CTX_get1_issuer", HP_OSSL_SYMVER);
     issuer_ok = issuer_fns.set_get_issuer != NULL &&
                 issuer_fns.get1_issuer != NULL;
 }

@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 
 #include <openssl/core_dispatch.h>
+#include <openssl/err.h>
 #include <openssl/params.h>
 #include <openssl/x509_vfy.h>
 
@@ -25,6 +26,9 @@ struct hp_rare_st {
     void (*syslog)(int, const char *, ...);
     char *(*dlerror)(void);
     int (*dladdr)(const void *, Dl_info *);
+    /* The reason strings, given when the first error is raised. */
+    unsigned long (*err_peek_last_error)(void);
+    int (*err_load_strings)(int, ERR_STRING_DATA *);
 };
 /* NULL if libcrypto or libc could not be asked (never expected). */
 const struct hp_rare_st *hp_rare(void);
