@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libssl at run time.  The module does not link libssl: a process that only
- * uses libcrypto must not load it, and Python's _ssl loads libssl with
- * RTLD_LOCAL, so RTLD_DEFAULT lookups find nothing.  dlopen(RTLD_NOLOAD)
- * returns the copy already in the process, however it was loaded. */
+ * uses libcrypto must not load it.  Most programs have libssl among their
+ * global objects, where RTLD_DEFAULT finds it; Python's _ssl loads it with
+ * RTLD_LOCAL, and there dlopen(RTLD_NOLOAD) returns the copy already in the
+ * process, however it was loaded. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>

@@ -125,6 +125,11 @@ s_client "$HP_WORK/alone.cnf" "$GPORT" free.test
 grep -q "hostpin installation incomplete.*$HP_WORK/alone/hostpin-core.so" "$OUT" &&
     hp_pass "no core: the refusal names the missing file" ||
     { hp_fail "no core: message lacks the file"; grep -i hostpin "$OUT"; }
+# The reason strings reach OpenSSL with the first error (provider.c): the
+# library and reason are named, not lib(N) and reason(N).
+grep -Eq "error:[0-9A-F]{8}:hostpin:[a-z_]+:hostpin installation incomplete:" "$OUT" &&
+    hp_pass "no core: the first error names its library and reason" ||
+    { hp_fail "no core: the error's library or reason is a number"; grep -i hostpin "$OUT"; }
 grep -q "the same in syslog: hostpin log, and hostpin status)" "$OUT" &&
     hp_pass "no core: the refusal says where to read more" ||
     { hp_fail "no core: no hint at hostpin log"; grep -i hostpin "$OUT"; }
