@@ -74,7 +74,8 @@ static _Atomic int libs[HP_MAX_HANDLES];
 static ERR_STRING_DATA lib_strings[HP_MAX_HANDLES][1 + HP_NREASONS];
 static char lib_names[HP_MAX_HANDLES][64];
 
-static void load_reason_strings(const OSSL_CORE_HANDLE *h)
+static void load_reason_strings(const OSSL_CORE_HANDLE *h, const char *func,
+                                int reason)
 {
     const struct hp_rare_st *r = hp_rare();
     const char *name = NULL;
@@ -82,12 +83,19 @@ static void load_reason_strings(const OSSL_CORE_HANDLE *h)
         OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_CORE_PROV_NAME, &name, 0),
         OSSL_PARAM_END
     };
+    const char *raised_in = NULL;
     unsigned long e;
     size_t i, k;
     int lib, none = 0;
 
-    if (r == NULL || (e = r->err_peek_last_error()) == 0 ||
-        (lib = ERR_GET_LIB(e)) <= 0)
+    /* Only the error just raised tells the library (its function and
+     * reason are the ones given to OpenSSL, its library a provider's);
+     * another's, if ours could not be queued, must not get hostpin's
+     * strings. */
+    if (r == NULL || (e = r->err_peek_last_error_func(&raised_in)) == 0 ||
+        raised_in == NULL || !hp_stub_equal(raised_in, func) ||
+        ERR_GET_REASON(e) != reason ||
+        (lib = ERR_GET_LIB(e)) < ERR_LIB_USER)
         return;
     for (i = 0; i < HP_MAX_HANDLES; i++)
         if (atomic_load(&libs[i]) == lib)
@@ -133,7 +141,7 @@ void hp_prov_vraise(const char *func, int line, int reason, const char *fmt,
     if (core_set_error_debug != NULL)
         core_set_error_debug(h, "hostpin", line, func);
     core_vset_error(h, (uint32_t)reason, fmt, ap);
-    load_reason_strings(h);
+    load_reason_strings(h, func, reason);
 }
 
 static void hp_teardown(void *provctx)

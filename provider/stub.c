@@ -178,7 +178,7 @@ static size_t copy(char *dst, size_t size, const char *src)
     return src[n] == '\0' ? n : 0; /* 0: did not fit */
 }
 
-static int equal(const char *a, const char *b)
+int hp_stub_equal(const char *a, const char *b)
 {
     while (*a != '\0' && *a == *b)
         a++, b++;
@@ -205,14 +205,14 @@ static void rare_init(void)
     *(void **)&rare.syslog = dlsym(RTLD_DEFAULT, "syslog");
     *(void **)&rare.dlerror = dlsym(RTLD_DEFAULT, "dlerror");
     *(void **)&rare.dladdr = dlsym(RTLD_DEFAULT, "dladdr");
-    *(void **)&rare.err_peek_last_error =
-        dlsym(crypto, "ERR_peek_last_error");
+    *(void **)&rare.err_peek_last_error_func =
+        dlsym(crypto, "ERR_peek_last_error_func");
     *(void **)&rare.err_load_strings = dlsym(crypto, "ERR_load_strings");
     rare_ok = rare.param_locate != NULL && rare.param_set_int != NULL &&
               rare.param_set_utf8_ptr != NULL && rare.parent_ctx != NULL &&
               rare.set_error != NULL && rare.syslog != NULL &&
               rare.dlerror != NULL && rare.dladdr != NULL &&
-              rare.err_peek_last_error != NULL &&
+              rare.err_peek_last_error_func != NULL &&
               rare.err_load_strings != NULL;
 }
 
@@ -367,7 +367,7 @@ void hp_stub_configure(const char *pins, const char *on_error,
         has_on_error = 1;
         copy(set_on_error, sizeof(set_on_error), on_error);
     }
-    fail_open = on_error != NULL && equal(on_error, "fail-open");
+    fail_open = on_error != NULL && hp_stub_equal(on_error, "fail-open");
     if (module != NULL && locate_core(module))
         open_started();
     atomic_store(&settings_ready, 1);

@@ -27,9 +27,12 @@ struct hp_rare_st {
     char *(*dlerror)(void);
     int (*dladdr)(const void *, Dl_info *);
     /* The reason strings, given when the first error is raised. */
-    unsigned long (*err_peek_last_error)(void);
+    unsigned long (*err_peek_last_error_func)(const char **);
     int (*err_load_strings)(int, ERR_STRING_DATA *);
 };
+/* strcmp(a, b) == 0, written out like the few other string operations
+ * here: no import for it. */
+int hp_stub_equal(const char *a, const char *b);
 /* NULL if libcrypto or libc could not be asked (never expected). */
 const struct hp_rare_st *hp_rare(void);
 /* Scoped anchors (anchor.c): every store asks the core for an issuer it
