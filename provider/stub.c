@@ -189,25 +189,28 @@ static pthread_once_t rare_once = PTHREAD_ONCE_INIT;
 static struct hp_rare_st rare;
 static int rare_ok;
 
+/* A libcrypto function by name.  libcrypto is this module's dependency,
+ * so the caller's scope has it (hostpin.h, HP_OSSL_SYMVER): no
+ * dlopen(RTLD_NOLOAD), which compares its name with every object's of the
+ * program (8,000 instructions in curl). */
+static void *crypto_fn(const char *name)
+{
+    return dlvsym(RTLD_DEFAULT, name, HP_OSSL_SYMVER);
+}
+
 static void rare_init(void)
 {
-    void *crypto = dlopen(HP_LIBCRYPTO_SONAME, RTLD_LAZY | RTLD_NOLOAD);
-
-    if (crypto == NULL)
-        return;
-    *(void **)&rare.param_locate = dlsym(crypto, "OSSL_PARAM_locate");
-    *(void **)&rare.param_set_int = dlsym(crypto, "OSSL_PARAM_set_int");
-    *(void **)&rare.param_set_utf8_ptr =
-        dlsym(crypto, "OSSL_PARAM_set_utf8_ptr");
-    *(void **)&rare.parent_ctx =
-        dlsym(crypto, "X509_STORE_CTX_get0_parent_ctx");
-    *(void **)&rare.set_error = dlsym(crypto, "X509_STORE_CTX_set_error");
+    *(void **)&rare.param_locate = crypto_fn("OSSL_PARAM_locate");
+    *(void **)&rare.param_set_int = crypto_fn("OSSL_PARAM_set_int");
+    *(void **)&rare.param_set_utf8_ptr = crypto_fn("OSSL_PARAM_set_utf8_ptr");
+    *(void **)&rare.parent_ctx = crypto_fn("X509_STORE_CTX_get0_parent_ctx");
+    *(void **)&rare.set_error = crypto_fn("X509_STORE_CTX_set_error");
     *(void **)&rare.syslog = dlsym(RTLD_DEFAULT, "syslog");
     *(void **)&rare.dlerror = dlsym(RTLD_DEFAULT, "dlerror");
     *(void **)&rare.dladdr = dlsym(RTLD_DEFAULT, "dladdr");
     *(void **)&rare.err_peek_last_error_func =
-        dlsym(crypto, "ERR_peek_last_error_func");
-    *(void **)&rare.err_load_strings = dlsym(crypto, "ERR_load_strings");
+        crypto_fn("ERR_peek_last_error_func");
+    *(void **)&rare.err_load_strings = crypto_fn("ERR_load_strings");
     rare_ok = rare.param_locate != NULL && rare.param_set_int != NULL &&
               rare.param_set_utf8_ptr != NULL && rare.parent_ctx != NULL &&
               rare.set_error != NULL && rare.syslog != NULL &&
@@ -226,15 +229,11 @@ static pthread_once_t issuer_once = PTHREAD_ONCE_INIT;
 static struct hp_issuer_st issuer_fns;
 static int issuer_ok;
 
-/* libcrypto is this module's dependency, so the caller's scope has it
- * (hostpin.h, HP_OSSL_SYMVER): no dlopen(RTLD_NOLOAD), which compares its
- * name with every object's of the program (8,000 instructions in curl). */
 static void issuer_init(void)
 {
     *(void **)&issuer_fns.set_get_issuer =
-        dlvsym(RTLD_DEFAULT, "X509_STORE_set_get_issuer", HP_OSSL_SYMVER);
-    *(void **)&issuer_fns.get1_issuer =
-        dlvsym(RTLD_DEFAULT, "X509_STORE_CTX_get1_issuer", HP_OSSL_SYMVER);
+        crypto_fn("X509_STORE_set_get_issuer");
+    *(void **)&issuer_fns.get1_issuer = crypto_fn("X509_STORE_CTX_get1_issuer");
     issuer_ok = issuer_fns.set_get_issuer != NULL &&
                 issuer_fns.get1_issuer != NULL;
 }

@@ -163,9 +163,11 @@ for s in "${SERIES[@]}"; do
         echo "openssl-versions: the module would not look for libssl.so.$major" >&2
         exit 1
     }
-    grep -q "HP_LIBCRYPTO_SONAME=\\\\\"libcrypto.so.$major\\\\\"" \
-        "$B/CMakeFiles/hostpin.dir/flags.make" || {
-        echo "openssl-versions: the module would not find libcrypto.so.$major" >&2
+    # Functions looked up by name carry the major's version node
+    # (provider/hostpin.h, HP_OSSL_SYMVER), as the module's imports do.
+    nm -D --undefined-only "$B/modules/hostpin.so" |
+        grep -q "@OPENSSL_$major\.0\.0\$" || {
+        echo "openssl-versions: hostpin.so does not import OPENSSL_$major.0.0 functions" >&2
         exit 1
     }
     "$B/bin/hostpin" --version | head -n 2

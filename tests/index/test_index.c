@@ -414,20 +414,29 @@ static void test_damaged_header(void **state)
     free(data);
 }
 
+/* 400 hosts indexed, the file parsed (what lookups must agree with), and
+ * a copy of the index to damage. */
+static void damage_setup(struct fx *fx, struct hp_pinset_st **parsed,
+                         unsigned char **data, size_t *len)
+{
+    struct hp_error_st err;
+
+    make_index(fx, 400);
+    assert_true(hp_conf_load_file(fx->pins, parsed, &err));
+    copy_index(fx, data, len);
+}
+
 /* A damaged block is found when first read: lookups then answer from the
  * parsed file, never from the damaged data. */
 static void test_damaged_block(void **state)
 {
     struct fx *fx = *state;
     struct hp_pinset_st *ps, *parsed = NULL;
-    struct hp_error_st err;
     unsigned char *data;
     char why[512];
     size_t len, off;
 
-    make_index(fx, 400);
-    assert_true(hp_conf_load_file(fx->pins, &parsed, &err));
-    copy_index(fx, &data, &len);
+    damage_setup(fx, &parsed, &data, &len);
     for (off = 4096; off + 8 < len; off += 997) {
         data[off] ^= 0xff;
         put_index(fx, data, len);
@@ -457,9 +466,7 @@ static void test_damaged_while_written(void **state)
     size_t len, off;
     int refused = 0;
 
-    make_index(fx, 400);
-    assert_true(hp_conf_load_file(fx->pins, &parsed, &err));
-    copy_index(fx, &data, &len);
+    damage_setup(fx, &parsed, &data, &len);
     for (off = 4096; off + 8 < len; off += 997) {
         data[off] ^= 0xff;
         put_index(fx, data, len);
